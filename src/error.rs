@@ -1,0 +1,75 @@
+//! The crate's one error type. Every message names the culprit: the file,
+//! the key, the flag, and what would have been valid.
+
+use std::path::{Path, PathBuf};
+
+/// Everything that can go wrong in `scaling`, each variant naming what failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A configuration value (TOML key, `--set KEY=VALUE` or flag) is invalid.
+    #[error("invalid value for `{key}`: {msg}")]
+    Config {
+        /// The key or flag that was wrong (e.g. `N`, `--models`, `delay`).
+        key: String,
+        /// What was wrong and what would be valid.
+        msg: String,
+    },
+    /// A file could not be read, written or created.
+    #[error("{action} `{}`: {source}", path.display())]
+    Io {
+        /// What was being done (e.g. "cannot read config").
+        action: String,
+        /// The file or directory concerned.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file's content could not be parsed.
+    #[error("`{}`{}: {msg}", path.display(), line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    Parse {
+        /// The file concerned.
+        path: PathBuf,
+        /// The 1-based line, if known.
+        line: Option<usize>,
+        /// What was wrong.
+        msg: String,
+    },
+    /// A results directory holds nothing that can be analysed.
+    #[error("{0}")]
+    NoData(String),
+    /// The run was interrupted by the user (Ctrl-C).
+    #[error("interrupted: {0}")]
+    Interrupted(String),
+}
+
+/// Shorthand result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A configuration error for `key` with the message `msg`.
+    pub fn config(key: impl Into<String>, msg: impl Into<String>) -> Self {
+        Error::Config {
+            key: key.into(),
+            msg: msg.into(),
+        }
+    }
+
+    /// An I/O error while doing `action` on `path`.
+    pub fn io(action: impl Into<String>, path: &Path, source: std::io::Error) -> Self {
+        Error::Io {
+            action: action.into(),
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// A parse error in `path` at an optional 1-based `line`.
+    pub fn parse(path: &Path, line: Option<usize>, msg: impl Into<String>) -> Self {
+        Error::Parse {
+            path: path.to_path_buf(),
+            line,
+            msg: msg.into(),
+        }
+    }
+}

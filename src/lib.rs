@@ -1,0 +1,24 @@
+//! `scaling`: exact, fast and reproducible scaling experiments with the
+//! plastic two-population network of NEST's "ignore_and_fire scaling
+//! experiment".
+//!
+//! Data flows one way: [`cli`] -> [`config`] -> [`sweep`] -> ([`network`],
+//! [`engine`]) -> [`output`]; [`analysis`] reads only files.
+
+pub mod analysis;
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod models;
+pub mod network;
+pub mod output;
+pub mod params;
+pub mod plasticity;
+pub mod rng;
+pub mod sweep;
+
+pub use error::{Error, Result};
+
+/// The crate version written into every output file.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,26 @@
+//! The `scaling` binary: parse the command line, run the pipeline, report errors.
+
+use clap::Parser;
+use scaling::cli::{Cli, Command};
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Run(args) => {
+            scaling::config::from_run_args(args).and_then(|plan| scaling::sweep::run(&plan))
+        }
+        Command::Analyse(args) => scaling::analysis::run(args),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                eprintln!("  caused by: {s}");
+                src = s.source();
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! `data.json`: the statistics of one sweep point. The first eight keys are
+//! those NEST's original example writes (and the only ones its trees hold);
+//! everything else is optional so NEST's own trees load too.
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Wall-clock split of `sim_time` (s).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Phases {
+    /// Neuron update including external Poisson drive generation (s).
+    pub update: f64,
+    /// Spike delivery into ring buffers, static and plastic (s), including STDP.
+    pub deliver: f64,
+    /// Of `deliver`, the time spent on plastic (E->E) synapses (s); measured
+    /// by a separate pass, so it is an estimate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plasticity: Option<f64>,
+    /// Collecting and ordering the spikes of a slice and recording them (s).
+    pub gather: f64,
+}
+
+/// The content of `data.json`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct RunRecord {
+    /// Wall-clock time to create and connect the network (s).
+    pub build_time: f64,
+    /// Wall-clock time to simulate T (s).
+    pub sim_time: f64,
+    /// Time- and population-averaged firing rate of all N neurons (spikes/s).
+    pub rate: f64,
+    /// Mean of the E->E weights among the first 200 E neurons (pA).
+    pub weight_mean: f64,
+    /// Standard deviation (population) of those weights (pA).
+    pub weight_sd: f64,
+    /// Minimum of those weights (pA).
+    pub weight_min: f64,
+    /// Maximum of those weights (pA).
+    pub weight_max: f64,
+    /// Median of those weights (pA).
+    pub weight_median: f64,
+    /// Mean of all E->E weights (pA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_all_mean: Option<f64>,
+    /// Standard deviation (population) of all E->E weights (pA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_all_sd: Option<f64>,
+    /// Minimum of all E->E weights (pA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_all_min: Option<f64>,
+    /// Maximum of all E->E weights (pA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_all_max: Option<f64>,
+    /// Median of all E->E weights (pA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_all_median: Option<f64>,
+    /// Fraction of E->E weights exactly 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_all_zero_fraction: Option<f64>,
+    /// Rate of the excitatory population (spikes/s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_e: Option<f64>,
+    /// Rate of the inhibitory population (spikes/s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_i: Option<f64>,
+    /// Number of spikes emitted by the network in [0, T].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_spikes: Option<u64>,
+    /// Number of synapses between network neurons (excluding Poisson drive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_synapses: Option<u64>,
+    /// Peak resident set size of the process up to the end of the simulation (bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_bytes: Option<u64>,
+    /// Worker threads used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<usize>,
+    /// Random seed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// `scaling` version that wrote the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Neuron model (`iaf_psc_alpha` or `ignore_and_fire`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Network size.
+    #[serde(default, rename = "N", skip_serializing_if = "Option::is_none")]
+    pub n: Option<usize>,
+    /// Simulated time (ms).
+    #[serde(default, rename = "T", skip_serializing_if = "Option::is_none")]
+    pub t: Option<f64>,
+    /// Split of `sim_time` into phases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phases: Option<Phases>,
+    /// Digest of every parameter that determines the result (hex).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub param_digest: Option<String>,
+}
+
+// serde renames for the population rates, kept next to the struct.
+impl RunRecord {
+    /// Serialise as pretty JSON with the spec's key names.
+    pub fn to_json(&self) -> String {
+        let mut v = serde_json::to_value(self).expect("RunRecord serialises");
+        if let Some(m) = v.as_object_mut() {
+            for (from, to) in [("rate_e", "rate_E"), ("rate_i", "rate_I")] {
+                if let Some(x) = m.remove(from) {
+                    m.insert(to.to_string(), x);
+                }
+            }
+        }
+        serde_json::to_string_pretty(&v).expect("JSON value serialises") + "\n"
+    }
+
+    /// Parse `data.json` text; `path` names the file in errors.
+    pub fn from_json(text: &str, path: &Path) -> Result<Self> {
+        let mut v: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| Error::parse(path, Some(e.line()), format!("not valid JSON: {e}")))?;
+        let m = v
+            .as_object_mut()
+            .ok_or_else(|| Error::parse(path, Some(1), "expected a JSON object"))?;
+        for (from, to) in [("rate_E", "rate_e"), ("rate_I", "rate_i")] {
+            if let Some(x) = m.remove(from) {
+                m.insert(to.to_string(), x);
+            }
+        }
+        serde_json::from_value(v)
+            .map_err(|e| Error::parse(path, None, format!("unexpected content: {e}")))
+    }
+
+    /// Read and parse a `data.json` file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+        Self::from_json(&text, path)
+    }
+
+    /// Write atomically to `path`.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        super::atomic::write_bytes(path, self.to_json().as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nest_example_keys_load() {
+        let t = r#"{"build_time": 0.23, "sim_time": 4.4, "rate": 4.6, "weight_mean": 42.1,
+            "weight_sd": 304.7, "weight_min": 0.0, "weight_max": 11325.7, "weight_median": 0.0}"#;
+        let r = RunRecord::from_json(t, Path::new("x.json")).unwrap();
+        assert_eq!(r.rate, 4.6);
+        assert!(r.rate_e.is_none());
+    }
+
+    #[test]
+    fn roundtrip_with_population_rates() {
+        let r = RunRecord {
+            rate: 1.0,
+            rate_e: Some(0.9),
+            rate_i: Some(1.4),
+            ..Default::default()
+        };
+        let s = r.to_json();
+        assert!(s.contains("\"rate_E\"") && s.contains("\"rate_I\""));
+        assert_eq!(RunRecord::from_json(&s, Path::new("x")).unwrap(), r);
+    }
+
+    #[test]
+    fn truncated_names_the_file() {
+        let e =
+            RunRecord::from_json("{\"build_time\": 1.0,", Path::new("a/data.json")).unwrap_err();
+        assert!(e.to_string().contains("a/data.json"), "{e}");
+    }
+}

@@ -1,0 +1,34 @@
+//! Output file formats, one small unit per format. The same code writes and
+//! reads each format, so writer and reader cannot drift apart.
+//!
+//! Layout of a results tree (NEST's example layout):
+//! `DIR/N{N}/{model}/` (or `DIR/N{N}/{model}/seed{S}/` for multi-seed sweeps)
+//! holding `data.json`, `spikes.dat`, `connectivity_postsim.dat` and
+//! `model_instance_parameters.json`.
+
+pub mod atomic;
+pub mod connectivity;
+pub mod data_json;
+pub mod parameters;
+pub mod spikes;
+
+use std::path::{Path, PathBuf};
+
+/// File name of the per-point statistics.
+pub const DATA_JSON: &str = "data.json";
+/// File name of the spike file.
+pub const SPIKES_DAT: &str = "spikes.dat";
+/// File name of the post-simulation connectivity of the first 200 E neurons.
+pub const CONNECTIVITY_DAT: &str = "connectivity_postsim.dat";
+/// File name of the full parameter set.
+pub const PARAMETERS_JSON: &str = "model_instance_parameters.json";
+
+/// The directory of one sweep point: `DIR/N{n}/{model}` or, when `seed_dir`
+/// is given, `DIR/N{n}/{model}/seed{seed}`.
+pub fn point_dir(root: &Path, n: usize, model: &str, seed_dir: Option<u64>) -> PathBuf {
+    let d = root.join(format!("N{n}")).join(model);
+    match seed_dir {
+        Some(s) => d.join(format!("seed{s}")),
+        None => d,
+    }
+}

@@ -1,0 +1,140 @@
+//! `spikes.dat`: every spike in the layout of NEST's ASCII spike recorder
+//! (`RecordingBackendASCII` version 2): two comment lines, a header line
+//! `sender<TAB>time_ms`, then one `sender<TAB>time` line per spike, senders
+//! numbered from 1 like NEST node ids, times in ms with 3 decimals.
+
+use crate::error::{Error, Result};
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+/// One spike as stored in a file: 1-based sender id and time stamp (ms).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spike {
+    /// Sender node id, 1-based (neuron index + 1).
+    pub sender: u32,
+    /// Spike time stamp (ms).
+    pub time_ms: f64,
+}
+
+/// Write the spike file. `spikes` yields (0-based neuron index, time in ms)
+/// in time order; `version` is written into the first comment line.
+pub fn write(path: &Path, version: &str, spikes: impl Iterator<Item = (u32, f64)>) -> Result<()> {
+    super::atomic::write_with(path, |w| write_to(w, version, spikes))
+}
+
+/// Write the spike file's content to `w`.
+pub fn write_to(
+    w: &mut dyn Write,
+    version: &str,
+    spikes: impl Iterator<Item = (u32, f64)>,
+) -> std::io::Result<()> {
+    writeln!(w, "# scaling {version}")?;
+    writeln!(w, "# RecordingBackendASCII version: 2")?;
+    writeln!(w, "sender\ttime_ms")?;
+    for (i, t) in spikes {
+        writeln!(w, "{}\t{:.3}", i + 1, t)?;
+    }
+    Ok(())
+}
+
+/// Read a spike file written by `scaling` or by NEST's ASCII recorder.
+pub fn read(path: &Path) -> Result<Vec<Spike>> {
+    let f = std::fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
+    read_from(std::io::BufReader::new(f), path)
+}
+
+/// Parse spike-file content; `path` names the source in errors.
+pub fn read_from(r: impl BufRead, path: &Path) -> Result<Vec<Spike>> {
+    let mut out = Vec::new();
+    let mut seen_header = false;
+    for (no, line) in r.lines().enumerate() {
+        let line = line.map_err(|e| Error::io("cannot read", path, e))?;
+        let line_no = no + 1;
+        let s = line.trim();
+        if s.is_empty() || s.starts_with('#') {
+            continue;
+        }
+        if !seen_header {
+            let cols: Vec<&str> = s.split_whitespace().collect();
+            if cols.first() == Some(&"sender") {
+                seen_header = true;
+                continue;
+            }
+            return Err(Error::parse(
+                path,
+                Some(line_no),
+                "expected the header `sender\ttime_ms`; not a spike file",
+            ));
+        }
+        let mut it = s.split_whitespace();
+        let (a, b) = match (it.next(), it.next(), it.next()) {
+            (Some(a), Some(b), None) => (a, b),
+            _ => {
+                return Err(Error::parse(
+                    path,
+                    Some(line_no),
+                    format!("expected `sender<TAB>time_ms`, found `{s}`"),
+                ))
+            }
+        };
+        let sender = a.parse::<u32>().map_err(|_| {
+            Error::parse(
+                path,
+                Some(line_no),
+                format!("sender `{a}` is not a node id"),
+            )
+        })?;
+        let time_ms = b
+            .parse::<f64>()
+            .ok()
+            .filter(|t| t.is_finite())
+            .ok_or_else(|| {
+                Error::parse(path, Some(line_no), format!("time `{b}` is not a number"))
+            })?;
+        out.push(Spike { sender, time_ms });
+    }
+    if !seen_header {
+        return Err(Error::parse(
+            path,
+            None,
+            "empty or truncated spike file: no `sender\ttime_ms` header",
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roundtrip() {
+        let mut buf = Vec::new();
+        write_to(&mut buf, "0.1.0", [(0u32, 1.125), (41, 2.5)].into_iter()).unwrap();
+        let text = String::from_utf8(buf.clone()).unwrap();
+        assert_eq!(text, "# scaling 0.1.0\n# RecordingBackendASCII version: 2\nsender\ttime_ms\n1\t1.125\n42\t2.500\n");
+        let s = read_from(&buf[..], Path::new("x")).unwrap();
+        assert_eq!(
+            s,
+            vec![
+                Spike {
+                    sender: 1,
+                    time_ms: 1.125
+                },
+                Spike {
+                    sender: 42,
+                    time_ms: 2.5
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_line_names_line() {
+        let t = "sender\ttime_ms\n1\t2.0\nfoo\n";
+        let e = read_from(t.as_bytes(), Path::new("s.dat"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("s.dat") && e.contains("line 3"), "{e}");
+    }
+}
