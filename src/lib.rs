@@ -14,8 +14,11 @@ pub mod models;
 pub mod network;
 pub mod output;
 pub mod params;
+pub mod plan;
 pub mod plasticity;
+pub mod point;
 pub mod rng;
+pub mod stats;
 pub mod sweep;
 
 pub use error::{Error, Result};

@@ -59,10 +59,10 @@ pub struct RunRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight_all_zero_fraction: Option<f64>,
     /// Rate of the excitatory population (spikes/s).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, rename = "rate_E", skip_serializing_if = "Option::is_none")]
     pub rate_e: Option<f64>,
     /// Rate of the inhibitory population (spikes/s).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, rename = "rate_I", skip_serializing_if = "Option::is_none")]
     pub rate_i: Option<f64>,
     /// Number of spikes emitted by the network in [0, T].
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -99,32 +99,18 @@ pub struct RunRecord {
     pub param_digest: Option<String>,
 }
 
-// serde renames for the population rates, kept next to the struct.
 impl RunRecord {
-    /// Serialise as pretty JSON with the spec's key names.
+    /// Serialise as pretty JSON with the spec's key names, in declaration order.
     pub fn to_json(&self) -> String {
-        let mut v = serde_json::to_value(self).expect("RunRecord serialises");
-        if let Some(m) = v.as_object_mut() {
-            for (from, to) in [("rate_e", "rate_E"), ("rate_i", "rate_I")] {
-                if let Some(x) = m.remove(from) {
-                    m.insert(to.to_string(), x);
-                }
-            }
-        }
-        serde_json::to_string_pretty(&v).expect("JSON value serialises") + "\n"
+        serde_json::to_string_pretty(self).expect("RunRecord serialises") + "\n"
     }
 
     /// Parse `data.json` text; `path` names the file in errors.
     pub fn from_json(text: &str, path: &Path) -> Result<Self> {
-        let mut v: serde_json::Value = serde_json::from_str(text)
+        let v: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| Error::parse(path, Some(e.line()), format!("not valid JSON: {e}")))?;
-        let m = v
-            .as_object_mut()
-            .ok_or_else(|| Error::parse(path, Some(1), "expected a JSON object"))?;
-        for (from, to) in [("rate_E", "rate_e"), ("rate_I", "rate_i")] {
-            if let Some(x) = m.remove(from) {
-                m.insert(to.to_string(), x);
-            }
+        if !v.is_object() {
+            return Err(Error::parse(path, Some(1), "expected a JSON object"));
         }
         serde_json::from_value(v)
             .map_err(|e| Error::parse(path, None, format!("unexpected content: {e}")))

@@ -1,0 +1,206 @@
+//! The real binary on tiny networks: a smoke sweep, thread-count
+//! independence, and clear errors for bad input.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::Path;
+
+fn scaling() -> Command {
+    Command::cargo_bin("scaling").unwrap()
+}
+
+const TINY: &[&str] = &[
+    "--N",
+    "150,300",
+    "--T",
+    "300",
+    "--set",
+    "K=60",
+    "--no-analyse",
+];
+
+fn run_tiny(out: &Path, threads: usize, models: &str) {
+    scaling()
+        .args([
+            "run",
+            "--models",
+            models,
+            "--threads",
+            &threads.to_string(),
+            "--out",
+        ])
+        .arg(out)
+        .args(TINY)
+        .assert()
+        .success();
+}
+
+#[test]
+fn smoke_sweep_writes_nest_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    run_tiny(dir.path(), 2, "iaf,ignore");
+    for n in [150, 300] {
+        for m in ["iaf_psc_alpha", "ignore_and_fire"] {
+            let d = dir.path().join(format!("N{n}/{m}"));
+            let data: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(d.join("data.json")).unwrap())
+                    .unwrap();
+            for k in [
+                "build_time",
+                "sim_time",
+                "rate",
+                "weight_mean",
+                "weight_sd",
+                "weight_min",
+                "weight_max",
+                "weight_median",
+                "weight_all_mean",
+                "weight_all_sd",
+                "weight_all_min",
+                "weight_all_max",
+                "weight_all_median",
+                "weight_all_zero_fraction",
+                "rate_E",
+                "rate_I",
+                "n_spikes",
+                "n_synapses",
+                "peak_rss_bytes",
+                "threads",
+                "seed",
+                "version",
+                "phases",
+            ] {
+                assert!(data.get(k).is_some(), "{m} N={n}: data.json lacks {k}");
+            }
+            assert_eq!(data["n_synapses"].as_u64().unwrap(), n as u64 * 60);
+            let spikes = std::fs::read_to_string(d.join("spikes.dat")).unwrap();
+            let mut lines = spikes.lines();
+            assert!(lines.next().unwrap().starts_with("# scaling "));
+            assert_eq!(lines.next().unwrap(), "# RecordingBackendASCII version: 2");
+            assert_eq!(lines.next().unwrap(), "sender\ttime_ms");
+            let n_spikes = lines.count() as u64;
+            assert_eq!(n_spikes, data["n_spikes"].as_u64().unwrap());
+            let conn = std::fs::read_to_string(d.join("connectivity_postsim.dat")).unwrap();
+            assert!(conn.starts_with("#  source \t target \t weight \tdelay (ms)\n"));
+            assert!(conn.lines().nth(1).unwrap().ends_with("\t1.500e+00"));
+            let params = std::fs::read_to_string(d.join("model_instance_parameters.json")).unwrap();
+            assert!(params.contains("\"J_unit\"") && params.contains("\"nu_X\""));
+        }
+    }
+    assert!(dir.path().join("sweep.json").exists());
+}
+
+#[test]
+fn results_do_not_depend_on_thread_count() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    run_tiny(a.path(), 1, "iaf,ignore");
+    run_tiny(b.path(), 2, "iaf,ignore");
+    for n in [150, 300] {
+        for m in ["iaf_psc_alpha", "ignore_and_fire"] {
+            for f in ["spikes.dat", "connectivity_postsim.dat"] {
+                let p = format!("N{n}/{m}/{f}");
+                let (x, y) = (
+                    std::fs::read(a.path().join(&p)).unwrap(),
+                    std::fs::read(b.path().join(&p)).unwrap(),
+                );
+                assert!(x == y, "{p} differs between 1 and 2 threads");
+            }
+            let load = |d: &Path| -> serde_json::Value {
+                serde_json::from_str(
+                    &std::fs::read_to_string(d.join(format!("N{n}/{m}/data.json"))).unwrap(),
+                )
+                .unwrap()
+            };
+            let (x, y) = (load(a.path()), load(b.path()));
+            for k in [
+                "rate",
+                "weight_all_mean",
+                "weight_all_sd",
+                "weight_all_median",
+                "weight_mean",
+                "n_spikes",
+            ] {
+                assert_eq!(x[k], y[k], "{m} N={n}: {k} differs between 1 and 2 threads");
+            }
+        }
+    }
+    // three threads: an uneven partition
+    let c = tempfile::tempdir().unwrap();
+    run_tiny(c.path(), 3, "iaf");
+    let p = "N300/iaf_psc_alpha/spikes.dat";
+    assert_eq!(
+        std::fs::read(a.path().join(p)).unwrap(),
+        std::fs::read(c.path().join(p)).unwrap()
+    );
+}
+
+fn fails_with(args: &[&str], needle: &str) {
+    let out = tempfile::tempdir().unwrap();
+    scaling()
+        .args(args)
+        .arg("--out")
+        .arg(out.path().join("o"))
+        .arg("--no-analyse")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(needle))
+        .stderr(predicate::str::contains("panicked").not());
+    // nothing half-written: no point directory appears
+    assert!(!out.path().join("o").join("N100").exists());
+}
+
+#[test]
+fn bad_input_is_named() {
+    fails_with(
+        &["run", "--models", "lif", "--N", "100"],
+        "unknown model `lif`",
+    );
+    fails_with(&["run", "--N", "15000..1250"], "--N");
+    fails_with(&["run", "--N", "100..100"], "empty or inverted");
+    fails_with(&["run", "--N", "100", "--set", "bogus=3"], "bogus");
+    fails_with(&["run", "--N", "100", "--set", "eta"], "KEY=VALUE");
+    fails_with(&["run", "--N", "100", "--T", "-5"], "--T");
+    fails_with(&["run", "--N", "100", "--set", "delay=1.3"], "delay");
+    fails_with(&["run", "--N", "4", "--T", "10"], "autapses");
+    fails_with(
+        &["run", "/nonexistent/config.toml", "--N", "100"],
+        "/nonexistent/config.toml",
+    );
+}
+
+#[test]
+fn bad_config_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("bad.toml");
+    std::fs::write(&cfg, "N = [100]\nfrobnicate = 2\n").unwrap();
+    fails_with(&["run", cfg.to_str().unwrap()], "frobnicate");
+    std::fs::write(&cfg, "N = [100\n").unwrap();
+    fails_with(&["run", cfg.to_str().unwrap()], "bad.toml");
+}
+
+#[test]
+fn unwritable_out_dir_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plainfile");
+    std::fs::write(&file, "x").unwrap();
+    scaling()
+        .args(["run", "--N", "100", "--T", "10", "--no-analyse", "--out"])
+        .arg(file.join("sub"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("plainfile"));
+}
+
+#[test]
+fn smoke_config_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/smoke.toml");
+    scaling()
+        .arg("run")
+        .arg(&cfg)
+        .args(["--no-analyse", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    assert!(dir.path().join("N400/ignore_and_fire/data.json").exists());
+}
