@@ -3,7 +3,7 @@
 //! below it does not.
 
 use crate::engine::{EngineConfig, SimResult, Simulation};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::models::{IafPscAlpha, IgnoreAndFire, ModelKind, NeuronModel};
 use crate::network::{build, Layout};
 use crate::output::data_json::RunRecord;
@@ -62,7 +62,7 @@ fn simulate<M: NeuronModel>(
     p: &Params,
     d: &Derived,
     threads: usize,
-    mut progress: impl FnMut(usize, usize),
+    mut progress: impl FnMut(usize, usize) -> bool,
 ) -> Result<PointResult> {
     reset_peak_rss();
     let t_build = Instant::now();
@@ -90,6 +90,15 @@ fn simulate<M: NeuronModel>(
     let t_sim = Instant::now();
     let res = sim.run(|done| progress(done, d.steps));
     let sim_time = t_sim.elapsed().as_secs_f64();
+    if !res.completed {
+        return Err(Error::Interrupted(format!(
+            "{} N={} stopped after {} ms of {} ms",
+            kind.name(),
+            p.N,
+            res.steps_done as f64 * p.dt,
+            p.T
+        )));
+    }
     let peak = peak_rss_bytes();
     let net = sim.network();
     let subset = net.plastic_subset(SUBSET);

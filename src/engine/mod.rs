@@ -66,6 +66,10 @@ pub struct SimResult {
     pub synaptic_events: u64,
     /// Wall-clock split of the simulation.
     pub phases: Phases,
+    /// Steps simulated.
+    pub steps_done: usize,
+    /// Whether all steps were simulated (false if stopped by the progress callback).
+    pub completed: bool,
 }
 
 /// A network with its neurons, ready to simulate.
@@ -120,8 +124,10 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
         &self.net
     }
 
-    /// Simulate all steps; `progress(steps_done)` is called after each slice.
-    pub fn run(&mut self, mut progress: impl FnMut(usize)) -> SimResult {
+    /// Simulate all steps; `progress(steps_done)` is called after each
+    /// slice and stops the simulation early by returning false (the result
+    /// then has `completed == false`).
+    pub fn run(&mut self, mut progress: impl FnMut(usize) -> bool) -> SimResult {
         let d = self.cfg.delay;
         let steps = self.cfg.steps;
         let mut res = SimResult {
@@ -192,8 +198,12 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
             }
             res.phases.deliver += tic3.elapsed().as_secs_f64();
             t0 += len;
-            progress(t0);
+            res.steps_done = t0;
+            if !progress(t0) {
+                return res;
+            }
         }
+        res.completed = true;
         res
     }
 }
