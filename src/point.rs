@@ -45,7 +45,7 @@ pub fn run(
     kind: ModelKind,
     p: &Params,
     threads: usize,
-    progress: impl FnMut(usize, usize),
+    progress: impl FnMut(usize, usize) -> bool,
 ) -> Result<PointResult> {
     let d = p.derive()?;
     match kind {
