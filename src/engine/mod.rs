@@ -22,7 +22,7 @@ use crate::network::{build::split, Network, Partition};
 use crate::output::data_json::Phases;
 use crate::plasticity::{PostHistory, PreTrace, StdpPl};
 use crate::rng::{stream, Purpose};
-use drive::PoissonDrive;
+use drive::{CountTable, PoissonDrive};
 use rayon::prelude::*;
 use ring::InputRing;
 use std::time::Instant;
@@ -80,6 +80,7 @@ pub struct Simulation<'m, M: NeuronModel> {
     net: Network,
     blocks: Vec<Block<M::State>>,
     pre: Vec<PreTrace>,
+    counts: CountTable,
 }
 
 impl<'m, M: NeuronModel> Simulation<'m, M> {
@@ -94,10 +95,7 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
                     .clone()
                     .map(|i| model.init(&mut stream(cfg.seed, Purpose::Init, i as u64)))
                     .collect();
-                let drive = r
-                    .clone()
-                    .map(|i| PoissonDrive::new(cfg.seed, i, cfg.poisson_mean))
-                    .collect();
+                let drive = r.clone().map(|i| PoissonDrive::new(cfg.seed, i)).collect();
                 Block {
                     start: r.start,
                     states,
@@ -109,6 +107,7 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
             })
             .collect();
         let pre = vec![PreTrace::default(); net.n_e];
+        let counts = CountTable::new(cfg.poisson_mean, cfg.delay);
         Simulation {
             model,
             stdp,
@@ -116,6 +115,7 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
             net,
             blocks,
             pre,
+            counts,
         }
     }
 
@@ -142,10 +142,17 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
             // update phase
             let tic = Instant::now();
             let (model, stdp, cfg, n_e) = (self.model, &self.stdp, &self.cfg, self.net.n_e);
+            let last_table;
+            let table = if len == d {
+                &self.counts
+            } else {
+                last_table = CountTable::new(cfg.poisson_mean, len);
+                &last_table
+            };
             let ext: u64 = self
                 .blocks
                 .par_iter_mut()
-                .map(|b| update_block(model, stdp, cfg, n_e, b, t0, len))
+                .map(|b| update_block(model, stdp, cfg, table, n_e, b, t0, len))
                 .sum();
             res.external_events += ext;
             let tic2 = Instant::now();
@@ -179,20 +186,7 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
                     .blocks
                     .par_iter_mut()
                     .zip(net.parts.par_iter_mut())
-                    .map(|(b, p)| {
-                        deliver(
-                            stdp,
-                            n_e,
-                            w_exc,
-                            w_inh,
-                            b,
-                            p,
-                            &slice_spikes,
-                            &snapshots,
-                            t0,
-                            d,
-                        )
-                    })
+                    .map(|(b, p)| deliver(stdp, n_e, w_exc, w_inh, b, p, &slice_spikes, &snapshots, t0, d))
                     .sum();
                 res.synaptic_events += ev;
             }
@@ -209,10 +203,12 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
 }
 
 /// Advance one block `len` steps from step `t0`; returns the number of external events.
+#[allow(clippy::too_many_arguments)]
 fn update_block<M: NeuronModel>(
     model: &M,
     stdp: &StdpPl,
     cfg: &EngineConfig,
+    table: &CountTable,
     n_e: usize,
     b: &mut Block<M::State>,
     t0: usize,
@@ -222,15 +218,18 @@ fn update_block<M: NeuronModel>(
     let d = cfg.delay;
     let cur = b.ring.half(t0 / d);
     let next = b.ring.half(t0 / d + 1);
+    // external drive emitted in this slice arrives D steps later: next half, same offset
     let mut ext = 0u64;
-    for (l, st) in b.states.iter_mut().enumerate() {
-        // external drive emitted in this slice arrives D steps later: next half, same offset
-        ext += b.drive[l].emit(t0, len, |k| b.ring.add_ex(l, next + k, cfg.w_ext));
-        let (ex, inh) = b.ring.take(l, cur, len);
-        for k in 0..len {
-            if model.step(st, ex[k], inh[k]) {
+    for (l, drive) in b.drive.iter_mut().enumerate() {
+        ext += drive.emit(table, |k| b.ring.add_ex(l, next + k, cfg.w_ext));
+    }
+    // step-major: the neurons of one step are independent, so their updates overlap
+    for k in 0..len {
+        let stamp = (t0 + k + 1) as u32;
+        let (ex, inh) = b.ring.rows(cur + k);
+        for (l, ((st, x), y)) in b.states.iter_mut().zip(ex.iter_mut()).zip(inh.iter_mut()).enumerate() {
+            if model.step(st, std::mem::take(x), std::mem::take(y)) {
                 let i = b.start + l;
-                let stamp = (t0 + k + 1) as u32;
                 b.spikes.push((stamp, i as u32));
                 if i < n_e {
                     stdp.record_post(&mut b.history[l], stamp);

@@ -1,30 +1,29 @@
-//! Input ring buffers: per neuron and channel (excitatory, inhibitory), two
-//! halves of D slots. The current slice reads one half while spikes emitted
-//! in it are delivered into the other, D steps later.
+//! Input ring buffers: per channel (excitatory, inhibitory) 2*D rows of one
+//! slot per neuron, slot-major. The current slice reads one half (D rows)
+//! row by row, while spikes emitted in it are delivered into the other half,
+//! D steps later.
 
 /// Excitatory and inhibitory input of a block of neurons, 2*D slots each.
 #[derive(Debug, Clone)]
 pub struct InputRing {
+    n: usize,
     d: usize,
     ex: Vec<f64>,
     inh: Vec<f64>,
-    scratch_ex: Vec<f64>,
-    scratch_in: Vec<f64>,
 }
 
 impl InputRing {
     /// Buffers for `n` neurons and slices of `d` steps, all zero.
     pub fn new(n: usize, d: usize) -> Self {
         InputRing {
+            n,
             d,
             ex: vec![0.0; n * 2 * d],
             inh: vec![0.0; n * 2 * d],
-            scratch_ex: vec![0.0; d],
-            scratch_in: vec![0.0; d],
         }
     }
 
-    /// Offset of the half used by slice number `slice`.
+    /// Slot offset of the half used by slice number `slice`.
     #[inline(always)]
     pub fn half(&self, slice: usize) -> usize {
         (slice & 1) * self.d
@@ -33,25 +32,21 @@ impl InputRing {
     /// Add `w` (pA) to the excitatory input of neuron `l` at `slot`.
     #[inline(always)]
     pub fn add_ex(&mut self, l: usize, slot: usize, w: f64) {
-        self.ex[l * 2 * self.d + slot] += w;
+        self.ex[slot * self.n + l] += w;
     }
 
     /// Add `w` (pA) to the inhibitory input of neuron `l` at `slot`.
     #[inline(always)]
     pub fn add_in(&mut self, l: usize, slot: usize, w: f64) {
-        self.inh[l * 2 * self.d + slot] += w;
+        self.inh[slot * self.n + l] += w;
     }
 
-    /// Take (read and clear) `len` slots of neuron `l` from `half`:
-    /// (excitatory, inhibitory) inputs per step.
+    /// The excitatory and inhibitory rows of `slot` (one value per neuron),
+    /// to be read and cleared by the update.
     #[inline(always)]
-    pub fn take(&mut self, l: usize, half: usize, len: usize) -> (&[f64], &[f64]) {
-        let a = l * 2 * self.d + half;
-        for k in 0..len {
-            self.scratch_ex[k] = std::mem::take(&mut self.ex[a + k]);
-            self.scratch_in[k] = std::mem::take(&mut self.inh[a + k]);
-        }
-        (&self.scratch_ex[..len], &self.scratch_in[..len])
+    pub fn rows(&mut self, slot: usize) -> (&mut [f64], &mut [f64]) {
+        let r = slot * self.n..(slot + 1) * self.n;
+        (&mut self.ex[r.clone()], &mut self.inh[r])
     }
 
     /// Bytes of heap memory held.
