@@ -204,6 +204,7 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
 
 /// Advance one block `len` steps from step `t0`; returns the number of external events.
 #[allow(clippy::too_many_arguments)]
+#[inline(never)]
 fn update_block<M: NeuronModel>(
     model: &M,
     stdp: &StdpPl,
@@ -242,6 +243,7 @@ fn update_block<M: NeuronModel>(
 
 /// Deliver the slice's spikes to the synapses of one partition; returns the number of synaptic events.
 #[allow(clippy::too_many_arguments)]
+#[inline(never)]
 fn deliver<S>(
     stdp: &StdpPl,
     n_e: usize,
