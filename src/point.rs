@@ -134,6 +134,8 @@ fn simulate<M: NeuronModel>(
         rate_i: rate_of(d.N_E..p.N),
         n_spikes: Some(n_spikes),
         n_synapses: Some(n_synapses),
+        synaptic_events: Some(res.synaptic_events),
+        external_events: Some(res.external_events),
         peak_rss_bytes: peak,
         threads: Some(threads),
         seed: Some(p.seed),

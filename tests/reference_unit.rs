@@ -140,3 +140,21 @@ fn stdp_pl_weight_trajectory_matches_nest() {
     assert!((w - r["final_weight"].as_f64().unwrap()).abs() < 1e-9 * w);
     eprintln!("stdp_pl_synapse_hom: worst relative weight error {worst:e}");
 }
+
+#[test]
+fn stdp_zero_weight_shortcut_is_exact() {
+    // the shortcut for w == 0 must give what the full rule gives
+    let p = Params::default();
+    let stdp = StdpPl::new(&p, 12, 80000);
+    let mut hist = PostHistory::default();
+    for t in [100u32, 180, 400, 401, 900] {
+        stdp.record_post(&mut hist, t);
+    }
+    let pre = PreTrace { kplus: 2.5, t_last: 150 };
+    for t in [300u32, 420, 913, 1000] {
+        let w = stdp.transmit(0.0, pre, t, &hist);
+        assert_eq!(w.to_bits(), 0.0f64.to_bits());
+        // and a tiny positive weight stays finite and non-negative
+        assert!(stdp.transmit(1e-300, pre, t, &hist) >= 0.0);
+    }
+}

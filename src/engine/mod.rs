@@ -25,6 +25,8 @@ use crate::rng::{stream, Purpose};
 use drive::{CountTable, PoissonDrive};
 use rayon::prelude::*;
 use ring::InputRing;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, RwLock};
 use std::time::Instant;
 
 /// Simulation settings the engine needs (all times in steps of h).
@@ -127,83 +129,158 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
     /// Simulate all steps; `progress(steps_done)` is called after each
     /// slice and stops the simulation early by returning false (the result
     /// then has `completed == false`).
+    ///
+    /// One worker thread per partition runs the whole loop; the workers meet
+    /// at two barriers per slice (after the update, after the gather). A
+    /// slice's spikes are delivered at the start of the next slice, as in
+    /// NEST, so the last slice's spikes are recorded but never delivered.
     pub fn run(&mut self, mut progress: impl FnMut(usize) -> bool) -> SimResult {
-        let d = self.cfg.delay;
-        let steps = self.cfg.steps;
-        let mut res = SimResult {
-            counts: vec![0; self.net.n],
-            ..Default::default()
-        };
-        let mut slice_spikes: Vec<(u32, u32)> = Vec::new();
-        let mut snapshots: Vec<PreTrace> = Vec::new();
-        let mut t0 = 0usize;
-        while t0 < steps {
-            let len = d.min(steps - t0);
-            // update phase
-            let tic = Instant::now();
-            let (model, stdp, cfg, n_e) = (self.model, &self.stdp, &self.cfg, self.net.n_e);
-            let last_table;
-            let table = if len == d {
-                &self.counts
-            } else {
-                last_table = CountTable::new(cfg.poisson_mean, len);
-                &last_table
-            };
-            let ext: u64 = self
-                .blocks
-                .par_iter_mut()
-                .map(|b| update_block(model, stdp, cfg, table, n_e, b, t0, len))
-                .sum();
-            res.external_events += ext;
-            let tic2 = Instant::now();
-            res.phases.update += (tic2 - tic).as_secs_f64();
-            // gather: (time, sender) order
-            slice_spikes.clear();
-            for b in &self.blocks {
-                slice_spikes.extend_from_slice(&b.spikes);
+        let (d, steps, n_e) = (self.cfg.delay, self.cfg.steps, self.net.n_e);
+        let (model, stdp, cfg, counts) = (self.model, &self.stdp, &self.cfg, &self.counts);
+        let (w_exc, w_inh) = (self.net.w_exc, self.net.w_inh);
+        let workers = self.blocks.len();
+        let barrier = SpinBarrier::new(workers);
+        let stop = AtomicBool::new(false);
+        let gathered = RwLock::new(Gathered::default());
+        let outboxes: Vec<Mutex<Vec<(u32, u32)>>> = (0..workers).map(|_| Mutex::new(Vec::new())).collect();
+        let mut res = SimResult { counts: vec![0; self.net.n], ..Default::default() };
+        let pre = &mut self.pre;
+        let mut pairs = self.blocks.iter_mut().zip(self.net.parts.iter_mut());
+        let (b0, p0) = pairs.next().expect("at least one partition");
+        // the body every worker runs; worker 0 also gathers (on the calling thread)
+        let work = |w: usize, b: &mut Block<M::State>, p: &mut Partition, mut gather: Option<&mut dyn FnMut(usize) -> bool>| {
+            let mut tally = Tally::default();
+            let mut t0 = 0usize;
+            let last_table = CountTable::new(cfg.poisson_mean, steps % d);
+            while t0 < steps {
+                let len = d.min(steps - t0);
+                let tic = Instant::now();
+                if t0 > 0 {
+                    let g = gathered.read().expect("gather lock");
+                    tally.synaptic += deliver(stdp, n_e, w_exc, w_inh, b, p, &g.spikes, &g.snapshots, t0 - d, d);
+                }
+                let tic2 = Instant::now();
+                let table = if len == d { counts } else { &last_table };
+                tally.external += update_block(model, stdp, cfg, table, n_e, b, t0, len);
+                std::mem::swap(&mut *outboxes[w].lock().expect("outbox lock"), &mut b.spikes);
+                barrier.wait();
+                let tic3 = Instant::now();
+                if let Some(g) = gather.as_mut() {
+                    if !g(t0 + len) {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                }
+                barrier.wait();
+                let tic4 = Instant::now();
+                tally.deliver += (tic2 - tic).as_secs_f64();
+                tally.update += (tic3 - tic2).as_secs_f64();
+                tally.gather += (tic4 - tic3).as_secs_f64();
+                t0 += len;
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
             }
-            slice_spikes.sort_unstable();
+            tally
+        };
+        let mut gather = |done: usize| -> bool {
+            let mut g = gathered.write().expect("gather lock");
+            let Gathered { spikes, snapshots } = &mut *g;
+            spikes.clear();
+            for o in &outboxes {
+                spikes.extend_from_slice(&o.lock().expect("outbox lock"));
+            }
+            spikes.sort_unstable();
             snapshots.clear();
-            for &(stamp, i) in &slice_spikes {
+            for &(stamp, i) in spikes.iter() {
                 res.counts[i as usize] += 1;
                 res.spikes.push((stamp, i));
                 if (i as usize) < n_e {
-                    let pre = &mut self.pre[i as usize];
-                    snapshots.push(*pre);
-                    self.stdp.update_pre(pre, stamp);
+                    let trace = &mut pre[i as usize];
+                    snapshots.push(*trace);
+                    stdp.update_pre(trace, stamp);
                 } else {
                     snapshots.push(PreTrace::default());
                 }
             }
-            let tic3 = Instant::now();
-            res.phases.gather += (tic3 - tic2).as_secs_f64();
-            // delivery phase; like NEST, the spikes of the last slice are
-            // recorded but not delivered (no later step would read them)
-            if t0 + d < steps && !slice_spikes.is_empty() {
-                let net = &mut self.net;
-                let (w_exc, w_inh) = (net.w_exc, net.w_inh);
-                let ev: u64 = self
-                    .blocks
-                    .par_iter_mut()
-                    .zip(net.parts.par_iter_mut())
-                    .map(|(b, p)| deliver(stdp, n_e, w_exc, w_inh, b, p, &slice_spikes, &snapshots, t0, d))
-                    .sum();
-                res.synaptic_events += ev;
-            }
-            res.phases.deliver += tic3.elapsed().as_secs_f64();
-            t0 += len;
-            res.steps_done = t0;
-            if !progress(t0) {
-                return res;
+            res.steps_done = done;
+            progress(done)
+        };
+        let tallies: Vec<Tally> = std::thread::scope(|scope| {
+            let handles: Vec<_> = pairs.enumerate().map(|(k, (b, p))| scope.spawn(move || work(k + 1, b, p, None))).collect();
+            let mut all = vec![work(0, b0, p0, Some(&mut gather))];
+            all.extend(handles.into_iter().map(|h| h.join().expect("worker thread")));
+            all
+        });
+        // the phase split is worker 0's wall clock (its barrier waits included)
+        res.phases = Phases {
+            update: tallies[0].update,
+            deliver: tallies[0].deliver,
+            plasticity: None,
+            gather: tallies[0].gather,
+        };
+        res.external_events = tallies.iter().map(|t| t.external).sum();
+        res.synaptic_events = tallies.iter().map(|t| t.synaptic).sum();
+        res.completed = res.steps_done == steps;
+        res
+    }
+}
+
+/// The spikes of the last slice in (time, sender) order, with the
+/// presynaptic trace of each sender just before its spike.
+#[derive(Default)]
+struct Gathered {
+    spikes: Vec<(u32, u32)>,
+    snapshots: Vec<PreTrace>,
+}
+
+/// What one worker counted and timed.
+#[derive(Default)]
+struct Tally {
+    external: u64,
+    synaptic: u64,
+    update: f64,
+    deliver: f64,
+    gather: f64,
+}
+
+/// A barrier that spins briefly, then yields: a few hundred nanoseconds per
+/// meeting when every worker has a core, and no busy starvation when not.
+struct SpinBarrier {
+    n: usize,
+    count: AtomicUsize,
+    generation: AtomicUsize,
+}
+
+impl SpinBarrier {
+    fn new(n: usize) -> Self {
+        SpinBarrier { n, count: AtomicUsize::new(0), generation: AtomicUsize::new(0) }
+    }
+
+    fn wait(&self) {
+        if self.n == 1 {
+            return;
+        }
+        let gen = self.generation.load(Ordering::Acquire);
+        if self.count.fetch_add(1, Ordering::AcqRel) + 1 == self.n {
+            self.count.store(0, Ordering::Relaxed);
+            self.generation.fetch_add(1, Ordering::Release);
+        } else {
+            let mut spins = 0u32;
+            while self.generation.load(Ordering::Acquire) == gen {
+                if spins < 2000 {
+                    std::hint::spin_loop();
+                    spins += 1;
+                } else {
+                    std::thread::yield_now();
+                }
             }
         }
-        res.completed = true;
-        res
     }
 }
 
 /// Advance one block `len` steps from step `t0`; returns the number of external events.
 #[allow(clippy::too_many_arguments)]
+#[inline(never)]
 fn update_block<M: NeuronModel>(
     model: &M,
     stdp: &StdpPl,
@@ -242,6 +319,7 @@ fn update_block<M: NeuronModel>(
 
 /// Deliver the slice's spikes to the synapses of one partition; returns the number of synaptic events.
 #[allow(clippy::too_many_arguments)]
+#[inline(never)]
 fn deliver<S>(
     stdp: &StdpPl,
     n_e: usize,

@@ -70,6 +70,12 @@ pub struct RunRecord {
     /// Number of synapses between network neurons (excluding Poisson drive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n_synapses: Option<u64>,
+    /// Spike deliveries to recurrent synapses during the simulation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synaptic_events: Option<u64>,
+    /// External Poisson events generated and delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_events: Option<u64>,
     /// Peak resident set size of the process up to the end of the simulation (bytes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peak_rss_bytes: Option<u64>,

@@ -115,6 +115,11 @@ impl StdpPl {
     /// postsynaptic history (facilitation, then depression).
     #[inline]
     pub fn transmit(&self, mut w: f64, pre: PreTrace, t: u32, post: &PostHistory) -> f64 {
+        // a zero weight stays exactly zero: facilitation adds lambda * 0^mu * k = 0
+        // and depression subtracts lambda * alpha * 0 * K = 0 (mu > 0)
+        if w == 0.0 && self.mu > 0.0 {
+            return 0.0;
+        }
         let h = &post.entries;
         let t_minus_d = t as i64 - self.d as i64;
         // last entry with t_k <= t - d, scanning back over the few newer ones

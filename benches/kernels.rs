@@ -1,0 +1,99 @@
+//! Criterion benchmarks of the kernels: neuron update, external drive, STDP,
+//! network construction and a short whole simulation per model.
+//!
+//! `cargo bench --bench kernels` (add `-- iaf` to filter).
+
+use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use scaling::engine::drive::{CountTable, PoissonDrive};
+use scaling::models::{IafPscAlpha, IgnoreAndFire, NeuronModel};
+use scaling::params::Params;
+use scaling::plasticity::{PostHistory, PreTrace, StdpPl};
+use scaling::rng::{stream, Purpose};
+
+const NEURONS: usize = 10_000;
+
+fn neuron_update(c: &mut Criterion) {
+    let p = Params::default();
+    let mut g = c.benchmark_group("neuron_update");
+    g.throughput(Throughput::Elements(NEURONS as u64));
+    let iaf = IafPscAlpha::new(&p);
+    let mut states: Vec<_> = (0..NEURONS).map(|i| iaf.init(&mut stream(1, Purpose::Init, i as u64))).collect();
+    let input: Vec<f64> = (0..NEURONS).map(|i| if i % 5 == 0 { 31.78 } else { 0.0 }).collect();
+    g.bench_function("iaf_psc_alpha/one step", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for (s, &x) in states.iter_mut().zip(&input) {
+                n += iaf.step(s, x, -x * 0.1) as u32;
+            }
+            black_box(n)
+        })
+    });
+    let ign = IgnoreAndFire::new(&p);
+    let mut states: Vec<_> = (0..NEURONS).map(|i| ign.init(&mut stream(1, Purpose::Init, i as u64))).collect();
+    g.bench_function("ignore_and_fire/one step", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for s in states.iter_mut() {
+                n += ign.step(s, 0.0, 0.0) as u32;
+            }
+            black_box(n)
+        })
+    });
+    g.finish();
+}
+
+fn poisson_drive(c: &mut Criterion) {
+    let d = Params::default().derive().unwrap();
+    let table = CountTable::new(d.nu_X * 0.125 / 1000.0, d.delay_steps);
+    let mut drives: Vec<_> = (0..NEURONS).map(|i| PoissonDrive::new(1, i)).collect();
+    let mut sink = vec![0.0f64; NEURONS * 12];
+    let mut g = c.benchmark_group("poisson_drive");
+    g.throughput(Throughput::Elements(NEURONS as u64));
+    g.bench_function("one slice of 12 steps", |b| {
+        b.iter(|| {
+            for (l, dr) in drives.iter_mut().enumerate() {
+                dr.emit(&table, |k| sink[k * NEURONS + l] += 31.78);
+            }
+        })
+    });
+    g.finish();
+}
+
+fn stdp(c: &mut Criterion) {
+    let p = Params::default();
+    let rule = StdpPl::new(&p, 12, 80_000);
+    // a post neuron firing at ~1/s for 10 s, a pre neuron at ~1/s
+    let mut post = PostHistory::default();
+    for k in 0..10u32 {
+        rule.record_post(&mut post, 5000 + k * 8000 + (k * 977) % 3000);
+    }
+    let pre = PreTrace { kplus: 1.3, t_last: 60_000 };
+    let mut g = c.benchmark_group("stdp_pl");
+    g.throughput(Throughput::Elements(1000));
+    g.bench_function("transmit x1000", |b| {
+        b.iter(|| {
+            let mut w = 31.78;
+            for i in 0..1000u32 {
+                w = rule.transmit(black_box(w), pre, 68_000 + (i & 7), &post);
+            }
+            w
+        })
+    });
+    g.finish();
+}
+
+fn whole(c: &mut Criterion) {
+    let mut g = c.benchmark_group("simulation");
+    g.sample_size(10);
+    for (name, model) in [("iaf_psc_alpha", "iaf"), ("ignore_and_fire", "ignore")] {
+        let kind = scaling::models::ModelKind::parse(model).unwrap();
+        let p = Params { N: 1250, T: 100.0, ..Params::default() };
+        g.bench_function(format!("{name}/N=1250 T=100ms build+sim"), |b| {
+            b.iter_batched(|| p.clone(), |p| scaling::point::run(kind, &p, 1, |_, _| true).unwrap(), BatchSize::LargeInput)
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, neuron_update, poisson_drive, stdp, whole);
+criterion_main!(benches);

@@ -1,0 +1,59 @@
+//! Network statistics against NEST 3.10 (tests/data/nest-3.10/network/):
+//! at N = 1250 and 2500, T = 10 s, the rates and the E->E weight statistics
+//! of both models lie within NEST's seed-to-seed spread (the tolerance rule
+//! of the project's compare tool: 4 x NEST's sd over seeds 1-3, with floors).
+//! Slow in debug builds: run with `cargo test --release`.
+
+use scaling::models::ModelKind;
+use scaling::params::Params;
+use serde_json::Value;
+
+fn reference() -> Vec<Value> {
+    let p = format!("{}/tests/data/nest-3.10/network/sweep.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+fn check(kind: ModelKind, n: usize) {
+    let recs: Vec<Value> =
+        reference().into_iter().filter(|r| r["model"] == kind.name() && r["N"].as_u64() == Some(n as u64)).collect();
+    assert!(recs.len() >= 3, "reference has seeds 1-3");
+    let p = Params { N: n, ..Params::default() };
+    let ours = scaling::point::run(kind, &p, 2, |_, _| true).unwrap().record;
+    let metrics: [(&str, fn(&Value) -> f64, f64, f64, f64); 7] = [
+        ("rate", |r| r["rate"].as_f64().unwrap(), ours.rate, 0.03, 0.01),
+        ("rate_E", |r| r["rate_E"].as_f64().unwrap(), ours.rate_e.unwrap(), 0.03, 0.01),
+        ("rate_I", |r| r["rate_I"].as_f64().unwrap(), ours.rate_i.unwrap(), 0.03, 0.01),
+        ("w_mean", |r| r["weights_all_EE"]["mean"].as_f64().unwrap(), ours.weight_all_mean.unwrap(), 0.04, 0.3),
+        ("w_sd", |r| r["weights_all_EE"]["sd"].as_f64().unwrap(), ours.weight_all_sd.unwrap(), 0.08, 0.3),
+        ("w_median", |r| r["weights_all_EE"]["median"].as_f64().unwrap(), ours.weight_all_median.unwrap(), 0.04, 0.3),
+        ("w_zero", |r| r["frac_zero_EE"].as_f64().unwrap(), ours.weight_all_zero_fraction.unwrap(), 0.05, 0.01),
+    ];
+    for (name, get, v, rel, abs) in metrics {
+        let vals: Vec<f64> = recs.iter().map(get).collect();
+        let mu = vals.iter().sum::<f64>() / vals.len() as f64;
+        let sd = (vals.iter().map(|x| (x - mu).powi(2)).sum::<f64>() / (vals.len() - 1) as f64).sqrt();
+        let tol = (4.0 * sd).max(rel * mu.abs()).max(abs);
+        eprintln!("{:16} N={n:5} {name:8} scaling {v:10.4} NEST {mu:10.4} ± {sd:8.4} (tol {tol:.4})", kind.name());
+        assert!((v - mu).abs() <= tol, "{} N={n} {name}: {v} not within {tol} of NEST's {mu}", kind.name());
+    }
+}
+
+#[test]
+fn iaf_psc_alpha_n1250_within_nest_spread() {
+    check(ModelKind::IafPscAlpha, 1250);
+}
+
+#[test]
+fn iaf_psc_alpha_n2500_within_nest_spread() {
+    check(ModelKind::IafPscAlpha, 2500);
+}
+
+#[test]
+fn ignore_and_fire_n1250_within_nest_spread() {
+    check(ModelKind::IgnoreAndFire, 1250);
+}
+
+#[test]
+fn ignore_and_fire_n2500_within_nest_spread() {
+    check(ModelKind::IgnoreAndFire, 2500);
+}
