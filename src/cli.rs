@@ -111,22 +111,27 @@ pub struct AnalyseArgs {
     pub quiet: bool,
 }
 
+/// Most network sizes one spec may produce (bounds the memory a spec can ask for).
+pub const MAX_SIZES: usize = 100_000;
+
 /// Parse a network-size spec (the `--N` flag, the config's `N`).
 ///
 /// `a..b` is `numpy.arange(a, b, a)`; `a..b:s` uses step s; `a..=b` includes
-/// b; `a,b,c` is a list; a single number is one size.
+/// b; `a,b,c` is a list; a single number is one size. At most
+/// [`MAX_SIZES`] sizes; errors name `--N`.
 pub fn parse_n_spec(spec: &str) -> Result<Vec<usize>> {
     let bad = |msg: String| Error::config("--N", msg);
     let num = |s: &str| -> Result<usize> {
         let s = s.trim();
-        s.parse::<usize>()
-            .map_err(|_| bad(format!("`{s}` is not a whole number; expected e.g. `1250..15000`, `1250..15000:2500` or `500,1000`")))
+        s.parse::<usize>().map_err(|_| {
+            bad(format!(
+                "`{s}` is not a whole number; expected e.g. `1250..15000`, `1250..15000:2500` or `500,1000`"
+            ))
+        })
     };
     let spec = spec.trim();
     if spec.is_empty() {
-        return Err(bad(
-            "empty network-size spec; expected e.g. `1250..15000`".into()
-        ));
+        return Err(bad("empty network-size spec; expected e.g. `1250..15000`".into()));
     }
     let out: Vec<usize> = if let Some((a, rest)) = spec.split_once("..") {
         let (inclusive, rest) = match rest.strip_prefix('=') {
@@ -144,27 +149,25 @@ pub fn parse_n_spec(spec: &str) -> Result<Vec<usize>> {
         }
         let end_ok = |n: usize| if inclusive { n <= b } else { n < b };
         if !end_ok(a) {
+            return Err(bad(format!("range `{spec}` is empty or inverted (start {a}, end {b})")));
+        }
+        // checked: `0..=18446744073709551615:1` must not overflow
+        let count = ((b - a) / step).saturating_add(1);
+        if count > MAX_SIZES {
             return Err(bad(format!(
-                "range `{spec}` is empty or inverted (start {a}, end {b})"
+                "range `{spec}` has {count} points; at most {MAX_SIZES} allowed"
             )));
         }
-        let count = (b - a) / step + 1;
-        if count > 100_000 {
-            return Err(bad(format!(
-                "range `{spec}` has {count} points; at most 100000 allowed"
-            )));
-        }
-        (0..count)
-            .map(|i| a + i * step)
-            .filter(|&n| end_ok(n))
-            .collect()
+        (0..count).map(|i| a + i * step).filter(|&n| end_ok(n)).collect()
     } else {
+        let count = spec.split(',').count();
+        if count > MAX_SIZES {
+            return Err(bad(format!("list has {count} sizes; at most {MAX_SIZES} allowed")));
+        }
         spec.split(',').map(num).collect::<Result<_>>()?
     };
     if let Some(&z) = out.iter().find(|&&n| n == 0) {
-        return Err(bad(format!(
-            "network size {z} in `{spec}`; sizes must be positive"
-        )));
+        return Err(bad(format!("network size {z} in `{spec}`; sizes must be positive")));
     }
     Ok(out)
 }
@@ -195,24 +198,13 @@ mod tests {
             vec![1250, 3750, 6250, 8750, 11250, 13750]
         );
         assert_eq!(parse_n_spec("1250..=2500").unwrap(), vec![1250, 2500]);
-        assert_eq!(
-            parse_n_spec("500,1000,4000").unwrap(),
-            vec![500, 1000, 4000]
-        );
+        assert_eq!(parse_n_spec("500,1000,4000").unwrap(), vec![500, 1000, 4000]);
         assert_eq!(parse_n_spec("100").unwrap(), vec![100]);
     }
 
     #[test]
     fn n_spec_errors() {
-        for s in [
-            "",
-            "15000..1250",
-            "100..100",
-            "a..b",
-            "0",
-            "10..20:0",
-            "1,,2",
-        ] {
+        for s in ["", "15000..1250", "100..100", "a..b", "0", "10..20:0", "1,,2"] {
             let e = parse_n_spec(s).unwrap_err().to_string();
             assert!(e.contains("--N"), "{s}: {e}");
         }

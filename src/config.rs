@@ -13,9 +13,7 @@ use crate::params::{Params, KEYS};
 use std::path::{Path, PathBuf};
 
 /// Sweep keys a config file may hold besides the model parameters.
-pub const SWEEP_KEYS: &[&str] = &[
-    "models", "N", "seeds", "threads", "out", "figures", "analyse", "spikes",
-];
+pub const SWEEP_KEYS: &[&str] = &["models", "N", "seeds", "threads", "out", "figures", "analyse", "spikes"];
 
 /// A validated sweep: every point is (model, N, seed).
 #[derive(Debug, Clone)]
@@ -78,9 +76,7 @@ pub fn parse_models(s: &str, what: &str) -> Result<Vec<ModelKind>> {
         let m = ModelKind::parse(name).ok_or_else(|| {
             Error::config(
                 what,
-                format!(
-                    "unknown model `{name}`; valid: iaf (iaf_psc_alpha), ignore (ignore_and_fire)"
-                ),
+                format!("unknown model `{name}`; valid: iaf (iaf_psc_alpha), ignore (ignore_and_fire)"),
             )
         })?;
         if !out.contains(&m) {
@@ -93,20 +89,42 @@ pub fn parse_models(s: &str, what: &str) -> Result<Vec<ModelKind>> {
     Ok(out)
 }
 
-/// Parse a seed list `1,2,3`.
+/// Parse a seed list `1,2,3`; repeated seeds count once (they would share a directory).
 fn parse_seeds(s: &str, what: &str) -> Result<Vec<u64>> {
-    let v: Vec<u64> = s
-        .split(',')
-        .map(|x| {
-            x.trim().parse::<u64>().map_err(|_| {
-                Error::config(what, format!("`{x}` is not a seed (a whole number >= 0)"))
-            })
-        })
-        .collect::<Result<_>>()?;
+    let mut v: Vec<u64> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for x in s.split(',') {
+        let seed = x
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| Error::config(what, format!("`{x}` is not a seed (a whole number >= 0)")))?;
+        if seen.insert(seed) {
+            v.push(seed);
+        }
+        if v.len() > MAX_POINTS {
+            return Err(Error::config(what, format!("more than {MAX_POINTS} seeds")));
+        }
+    }
     if v.is_empty() {
         return Err(Error::config(what, "no seed given"));
     }
     Ok(v)
+}
+
+/// Most worker threads a plan may ask for.
+pub const MAX_THREADS: usize = 4096;
+/// Most points (models x sizes x seeds) one sweep may have.
+pub const MAX_POINTS: usize = 1_000_000;
+
+/// Parse a thread count (0 = every core, at most [`MAX_THREADS`]).
+fn parse_threads(s: &str) -> Result<usize> {
+    match s.trim().parse::<usize>() {
+        Ok(t) if t <= MAX_THREADS => Ok(t),
+        _ => Err(Error::config(
+            "threads",
+            format!("expected a whole number in 0..={MAX_THREADS} (0 = every core), got `{s}`"),
+        )),
+    }
 }
 
 /// Parse `I/M` of `--shard`.
@@ -145,17 +163,17 @@ fn toml_scalar_text(v: &toml::Value) -> Option<String> {
 
 /// Apply a TOML config file to `plan`; errors name the file and the key.
 pub fn apply_file(plan: &mut Plan, path: &Path) -> Result<()> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| Error::io("cannot read config", path, e))?;
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read config", path, e))?;
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        let line = e.span().map(|s| text[..s.start].lines().count().max(1));
+        let line = e
+            .span()
+            .map(|s| text.get(..s.start).unwrap_or(&text).lines().count().max(1));
         Error::parse(path, line, format!("not valid TOML: {}", e.message()))
     })?;
     for (key, value) in &table {
+        // errors name the key as written in the file (not e.g. `--N`)
         let ctx = |e: Error| match e {
-            Error::Config { key, msg } => {
-                Error::config(format!("{key}` in `{}", path.display()), msg)
-            }
+            Error::Config { msg, .. } => Error::config(format!("{key}` in `{}", path.display()), msg),
             other => other,
         };
         let text = toml_scalar_text(value).ok_or_else(|| {
@@ -180,11 +198,7 @@ pub fn apply_file(plan: &mut Plan, path: &Path) -> Result<()> {
                 plan.seeds = parse_seeds(&text, "seeds").map_err(ctx)?;
                 plan.seed_dirs = true;
             }
-            "threads" => {
-                plan.threads = text
-                    .parse()
-                    .map_err(|_| ctx(Error::config("threads", "expected a whole number >= 0")))?
-            }
+            "threads" => plan.threads = parse_threads(&text).map_err(ctx)?,
             "out" => plan.out = PathBuf::from(text),
             "figures" => plan.figures = PathBuf::from(text),
             "analyse" => plan.analyse = boolean(key)?,
@@ -227,10 +241,7 @@ pub fn from_run_args(a: &RunArgs) -> Result<Plan> {
             .set("T", t)
             .map_err(|_| Error::config("--T", format!("expected a time in ms >= 0, got `{t}`")))?;
         if plan.params.T < 0.0 {
-            return Err(Error::config(
-                "--T",
-                format!("simulated time must be >= 0 ms, got {t}"),
-            ));
+            return Err(Error::config("--T", format!("simulated time must be >= 0 ms, got {t}")));
         }
     }
     if let Some(s) = a.seed {
@@ -243,14 +254,20 @@ pub fn from_run_args(a: &RunArgs) -> Result<Plan> {
         plan.seed_dirs = true;
     }
     if let Some(r) = a.repeats {
-        if r == 0 {
-            return Err(Error::config("--repeats", "must be at least 1"));
+        if r == 0 || r > MAX_POINTS as u64 {
+            return Err(Error::config(
+                "--repeats",
+                format!("must lie in 1..={MAX_POINTS}, got {r}"),
+            ));
         }
         plan.seeds = (1..=r).collect();
         plan.seed_dirs = true;
     }
     if let Some(t) = a.threads {
-        plan.threads = t;
+        plan.threads = parse_threads(&t.to_string()).map_err(|e| match e {
+            Error::Config { msg, .. } => Error::config("--threads", msg),
+            o => o,
+        })?;
     }
     if let Some(o) = &a.out {
         plan.out = o.clone();
@@ -283,6 +300,25 @@ pub fn from_run_args(a: &RunArgs) -> Result<Plan> {
     if plan.sizes.is_empty() {
         return Err(Error::config("N", "no network size to run"));
     }
+    // a repeated size would share its directory with itself
+    let mut seen = std::collections::HashSet::new();
+    plan.sizes.retain(|&n| seen.insert(n));
+    let n_points = plan
+        .sizes
+        .len()
+        .saturating_mul(plan.models.len())
+        .saturating_mul(plan.seeds.len());
+    if n_points > MAX_POINTS {
+        return Err(Error::config(
+            "N",
+            format!(
+                "{} sizes x {} models x {} seeds = {n_points} points; at most {MAX_POINTS} allowed",
+                plan.sizes.len(),
+                plan.models.len(),
+                plan.seeds.len()
+            ),
+        ));
+    }
     // validate every point's parameters before anything runs
     for &n in &plan.sizes {
         let p = Params {
@@ -314,9 +350,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("c.toml");
         std::fs::write(&p, "bogus = 1\n").unwrap();
-        let e = apply_file(&mut Plan::default(), &p)
-            .unwrap_err()
-            .to_string();
+        let e = apply_file(&mut Plan::default(), &p).unwrap_err().to_string();
         assert!(e.contains("bogus") && e.contains("c.toml"), "{e}");
     }
 

@@ -17,6 +17,7 @@ pub mod params;
 pub mod plan;
 pub mod plasticity;
 pub mod point;
+pub mod progress;
 pub mod rng;
 pub mod stats;
 pub mod sweep;
