@@ -17,7 +17,9 @@ fn neuron_update(c: &mut Criterion) {
     let mut g = c.benchmark_group("neuron_update");
     g.throughput(Throughput::Elements(NEURONS as u64));
     let iaf = IafPscAlpha::new(&p);
-    let mut states: Vec<_> = (0..NEURONS).map(|i| iaf.init(&mut stream(1, Purpose::Init, i as u64))).collect();
+    let mut states: Vec<_> = (0..NEURONS)
+        .map(|i| iaf.init(&mut stream(1, Purpose::Init, i as u64)))
+        .collect();
     let input: Vec<f64> = (0..NEURONS).map(|i| if i % 5 == 0 { 31.78 } else { 0.0 }).collect();
     g.bench_function("iaf_psc_alpha/one step", |b| {
         b.iter(|| {
@@ -29,7 +31,9 @@ fn neuron_update(c: &mut Criterion) {
         })
     });
     let ign = IgnoreAndFire::new(&p);
-    let mut states: Vec<_> = (0..NEURONS).map(|i| ign.init(&mut stream(1, Purpose::Init, i as u64))).collect();
+    let mut states: Vec<_> = (0..NEURONS)
+        .map(|i| ign.init(&mut stream(1, Purpose::Init, i as u64)))
+        .collect();
     g.bench_function("ignore_and_fire/one step", |b| {
         b.iter(|| {
             let mut n = 0;
@@ -67,7 +71,10 @@ fn stdp(c: &mut Criterion) {
     for k in 0..10u32 {
         rule.record_post(&mut post, 5000 + k * 8000 + (k * 977) % 3000);
     }
-    let pre = PreTrace { kplus: 1.3, t_last: 60_000 };
+    let pre = PreTrace {
+        kplus: 1.3,
+        t_last: 60_000,
+    };
     let mut g = c.benchmark_group("stdp_pl");
     g.throughput(Throughput::Elements(1000));
     g.bench_function("transmit x1000", |b| {
@@ -87,9 +94,17 @@ fn whole(c: &mut Criterion) {
     g.sample_size(10);
     for (name, model) in [("iaf_psc_alpha", "iaf"), ("ignore_and_fire", "ignore")] {
         let kind = scaling::models::ModelKind::parse(model).unwrap();
-        let p = Params { N: 1250, T: 100.0, ..Params::default() };
+        let p = Params {
+            N: 1250,
+            T: 100.0,
+            ..Params::default()
+        };
         g.bench_function(format!("{name}/N=1250 T=100ms build+sim"), |b| {
-            b.iter_batched(|| p.clone(), |p| scaling::point::run(kind, &p, 1, |_, _| true).unwrap(), BatchSize::LargeInput)
+            b.iter_batched(
+                || p.clone(),
+                |p| scaling::point::run(kind, &p, 1, |_, _| true).unwrap(),
+                BatchSize::LargeInput,
+            )
         });
     }
     g.finish();

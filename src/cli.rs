@@ -106,7 +106,7 @@ pub struct AnalyseArgs {
     /// Skip the per-run figures (raster, weight distribution).
     #[arg(long)]
     pub no_per_run: bool,
-    /// Print only errors and warnings.
+    /// Print only errors (and the `--json` output).
     #[arg(long, short)]
     pub quiet: bool,
 }

@@ -6,9 +6,7 @@ use scaling::cli::{Cli, Command};
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Run(args) => {
-            scaling::config::from_run_args(args).and_then(|plan| scaling::sweep::run(&plan))
-        }
+        Command::Run(args) => scaling::config::from_run_args(args).and_then(|plan| scaling::sweep::run(&plan)),
         Command::Analyse(args) => scaling::analysis::run(args),
     };
     match result {
@@ -20,7 +18,11 @@ fn main() -> std::process::ExitCode {
                 eprintln!("  caused by: {s}");
                 src = s.source();
             }
-            std::process::ExitCode::FAILURE
+            match e {
+                // the shell's convention for a process stopped by SIGINT
+                scaling::Error::Interrupted(_) => std::process::ExitCode::from(130),
+                _ => std::process::ExitCode::FAILURE,
+            }
         }
     }
 }

@@ -164,12 +164,12 @@ pub const KEYS: &[&str] = &[
     "seed",
 ];
 
-/// Lower branch W_{-1}(x) of the Lambert W function for x in [-1/e, 0).
-pub fn lambert_w_m1(x: f64) -> f64 {
-    assert!(
-        (-1.0 / std::f64::consts::E..0.0).contains(&x),
-        "W_-1 domain is [-1/e, 0)"
-    );
+/// Lower branch W_{-1}(x) of the Lambert W function for x in [-1/e, 0);
+/// None outside that domain.
+pub fn lambert_w_m1(x: f64) -> Option<f64> {
+    if !(-1.0 / std::f64::consts::E..0.0).contains(&x) {
+        return None;
+    }
     // initial guess (series near the branch point, log form far from it), then Halley iterations
     let p = -(2.0 * (1.0 + std::f64::consts::E * x)).sqrt();
     let mut w = if x < -0.25 {
@@ -190,17 +190,19 @@ pub fn lambert_w_m1(x: f64) -> f64 {
             break;
         }
     }
-    w
+    Some(w)
 }
 
-/// Peak time (ms) and amplitude (mV/pA) of the PSP caused by a 1 pA alpha PSC.
-pub fn unit_psp(tau_m: f64, tau_s: f64, c_m: f64) -> (f64, f64) {
+/// Peak time (ms) and amplitude (mV/pA) of the PSP caused by a 1 pA alpha
+/// PSC; None where the formula has no solution (tau_s/tau_m so large that
+/// `a*exp(-a)` underflows).
+pub fn unit_psp(tau_m: f64, tau_s: f64, c_m: f64) -> Option<(f64, f64)> {
     let a = tau_s / tau_m;
     let b = 1.0 / tau_s - 1.0 / tau_m;
-    let t_max = (-lambert_w_m1(-a * (-a).exp()) - a) / b;
+    let t_max = (-lambert_w_m1(-a * (-a).exp())? - a) / b;
     let j = std::f64::consts::E / (c_m * (1.0 - a))
         * (((-t_max / tau_m).exp() - (-t_max / tau_s).exp()) / b - t_max * (-t_max / tau_s).exp());
-    (t_max, j)
+    Some((t_max, j))
 }
 
 /// Number of whole steps of `dt` in `x`, or None if `x` is not on the grid.
@@ -216,20 +218,14 @@ impl Params {
             if v.is_finite() && v > 0.0 {
                 Ok(())
             } else {
-                Err(Error::config(
-                    k,
-                    format!("must be a positive number, got {v}"),
-                ))
+                Err(Error::config(k, format!("must be a positive number, got {v}")))
             }
         };
         let fin = |k: &str, v: f64| {
             if v.is_finite() {
                 Ok(())
             } else {
-                Err(Error::config(
-                    k,
-                    format!("must be a finite number, got {v}"),
-                ))
+                Err(Error::config(k, format!("must be a finite number, got {v}")))
             }
         };
         let nonneg = |k: &str, v: f64| {
@@ -273,39 +269,24 @@ impl Params {
             fin(k, v)?;
         }
         if !(0.0..=1.0).contains(&self.beta) {
-            return Err(Error::config(
-                "beta",
-                format!("must lie in [0, 1], got {}", self.beta),
-            ));
+            return Err(Error::config("beta", format!("must lie in [0, 1], got {}", self.beta)));
         }
         if self.V_reset >= self.theta {
             return Err(Error::config(
                 "V_reset",
-                format!(
-                    "must be below theta ({} mV), got {}",
-                    self.theta, self.V_reset
-                ),
+                format!("must be below theta ({} mV), got {}", self.theta, self.V_reset),
             ));
         }
         if self.V_init_min > self.V_init_max {
             return Err(Error::config("V_init_min", "must not exceed V_init_max"));
         }
-        if !(self.rate_dist[0] > 0.0
-            && self.rate_dist[0] <= self.rate_dist[1]
-            && self.rate_dist[1].is_finite())
-        {
+        if !(self.rate_dist[0] > 0.0 && self.rate_dist[0] <= self.rate_dist[1] && self.rate_dist[1].is_finite()) {
             return Err(Error::config(
                 "rate_dist",
-                format!(
-                    "must be [low, high] with 0 < low <= high, got {:?}",
-                    self.rate_dist
-                ),
+                format!("must be [low, high] with 0 < low <= high, got {:?}", self.rate_dist),
             ));
         }
-        if !(self.phase_dist[0] > 0.0
-            && self.phase_dist[0] <= self.phase_dist[1]
-            && self.phase_dist[1] <= 1.0)
-        {
+        if !(self.phase_dist[0] > 0.0 && self.phase_dist[0] <= self.phase_dist[1] && self.phase_dist[1] <= 1.0) {
             return Err(Error::config(
                 "phase_dist",
                 format!(
@@ -326,33 +307,25 @@ impl Params {
                 format!("must lie in 1..={}, got {}", u32::MAX / 2, self.N),
             ));
         }
-        let delay_steps = on_grid(self.delay, self.dt)
-            .filter(|&d| d >= 1)
-            .ok_or_else(|| {
-                Error::config(
-                    "delay",
-                    format!(
-                        "must be a positive multiple of dt = {} ms, got {} ms",
-                        self.dt, self.delay
-                    ),
-                )
-            })?;
+        let delay_steps = on_grid(self.delay, self.dt).filter(|&d| d >= 1).ok_or_else(|| {
+            Error::config(
+                "delay",
+                format!(
+                    "must be a positive multiple of dt = {} ms, got {} ms",
+                    self.dt, self.delay
+                ),
+            )
+        })?;
         let steps = on_grid(self.T, self.dt).ok_or_else(|| {
             Error::config(
                 "T",
-                format!(
-                    "must be a multiple of dt = {} ms, got {} ms",
-                    self.dt, self.T
-                ),
+                format!("must be a multiple of dt = {} ms, got {} ms", self.dt, self.T),
             )
         })?;
         on_grid(self.t_ref, self.dt).ok_or_else(|| {
             Error::config(
                 "t_ref",
-                format!(
-                    "must be a multiple of dt = {} ms, got {} ms",
-                    self.dt, self.t_ref
-                ),
+                format!("must be a multiple of dt = {} ms, got {} ms", self.dt, self.t_ref),
             )
         })?;
         let n_e = (self.beta * self.N as f64) as usize;
@@ -368,16 +341,17 @@ impl Params {
             return Err(Error::config("N", format!(
                 "K_I = {k_i} inhibitory inputs need at least 2 inhibitory neurons (autapses are excluded), but N_I = {n_i}")));
         }
-        let (t_max, j_unit) = unit_psp(self.tau_m, self.tau_s, self.C_m);
-        if !(j_unit.is_finite() && j_unit > 0.0) {
-            return Err(Error::config(
-                "tau_s",
-                "tau_m, tau_s and C_m give no finite unit PSP",
-            ));
-        }
+        let (t_max, j_unit) = unit_psp(self.tau_m, self.tau_s, self.C_m)
+            .filter(|&(_, j)| j.is_finite() && j > 0.0)
+            .ok_or_else(|| {
+                let msg = format!(
+                    "tau_m = {} ms, tau_s = {} ms and C_m = {} pF give no finite unit PSP (tau_s must be below tau_m)",
+                    self.tau_m, self.tau_s, self.C_m
+                );
+                Error::config("tau_s", msg)
+            })?;
         let i_e = self.J_E / j_unit;
-        let nu_theta =
-            1000.0 * self.theta * self.C_m / (i_e * std::f64::consts::E * self.tau_m * self.tau_s);
+        let nu_theta = 1000.0 * self.theta * self.C_m / (i_e * std::f64::consts::E * self.tau_m * self.tau_s);
         Ok(Derived {
             N_E: n_e,
             N_I: n_i,
@@ -414,9 +388,7 @@ impl Params {
                         .map(|x| x as u64)
                         .ok_or(())
                 })
-                .map_err(|_| {
-                    Error::config(key, format!("expected a whole number >= 0, got `{value}`"))
-                })
+                .map_err(|_| Error::config(key, format!("expected a whole number >= 0, got `{value}`")))
         };
         let pair = || -> Result<[f64; 2]> {
             let v = value.trim().trim_start_matches('[').trim_end_matches(']');
@@ -501,23 +473,16 @@ mod tests {
     #[test]
     fn lambert_w_inverts() {
         for x in [-0.3678, -0.3, -0.1, -1e-3, -1e-10] {
-            let w = lambert_w_m1(x);
+            let w = lambert_w_m1(x).unwrap();
             assert!(w <= -1.0);
-            assert!(
-                (w * w.exp() - x).abs() < 1e-14 * x.abs().max(1e-3),
-                "{x} {w}"
-            );
+            assert!((w * w.exp() - x).abs() < 1e-14 * x.abs().max(1e-3), "{x} {w}");
         }
     }
 
     #[test]
     fn set_errors_name_key() {
         let mut p = Params::default();
-        assert!(p
-            .set("bogus", "1")
-            .unwrap_err()
-            .to_string()
-            .contains("`bogus`"));
+        assert!(p.set("bogus", "1").unwrap_err().to_string().contains("`bogus`"));
         assert!(p.set("eta", "x").unwrap_err().to_string().contains("`eta`"));
         p.set("eta", "1.5").unwrap();
         assert_eq!(p.eta, 1.5);

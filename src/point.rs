@@ -50,9 +50,7 @@ pub fn run(
     let d = p.derive()?;
     match kind {
         ModelKind::IafPscAlpha => simulate(kind, &IafPscAlpha::new(p), p, &d, threads, progress),
-        ModelKind::IgnoreAndFire => {
-            simulate(kind, &IgnoreAndFire::new(p), p, &d, threads, progress)
-        }
+        ModelKind::IgnoreAndFire => simulate(kind, &IgnoreAndFire::new(p), p, &d, threads, progress),
     }
 }
 

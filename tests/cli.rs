@@ -9,26 +9,11 @@ fn scaling() -> Command {
     Command::cargo_bin("scaling").unwrap()
 }
 
-const TINY: &[&str] = &[
-    "--N",
-    "150,300",
-    "--T",
-    "300",
-    "--set",
-    "K=60",
-    "--no-analyse",
-];
+const TINY: &[&str] = &["--N", "150,300", "--T", "300", "--set", "K=60", "--no-analyse"];
 
 fn run_tiny(out: &Path, threads: usize, models: &str) {
     scaling()
-        .args([
-            "run",
-            "--models",
-            models,
-            "--threads",
-            &threads.to_string(),
-            "--out",
-        ])
+        .args(["run", "--models", models, "--threads", &threads.to_string(), "--out"])
         .arg(out)
         .args(TINY)
         .assert()
@@ -43,8 +28,7 @@ fn smoke_sweep_writes_nest_layout() {
         for m in ["iaf_psc_alpha", "ignore_and_fire"] {
             let d = dir.path().join(format!("N{n}/{m}"));
             let data: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(d.join("data.json")).unwrap())
-                    .unwrap();
+                serde_json::from_str(&std::fs::read_to_string(d.join("data.json")).unwrap()).unwrap();
             for k in [
                 "build_time",
                 "sim_time",
@@ -106,10 +90,7 @@ fn results_do_not_depend_on_thread_count() {
                 assert!(x == y, "{p} differs between 1 and 2 threads");
             }
             let load = |d: &Path| -> serde_json::Value {
-                serde_json::from_str(
-                    &std::fs::read_to_string(d.join(format!("N{n}/{m}/data.json"))).unwrap(),
-                )
-                .unwrap()
+                serde_json::from_str(&std::fs::read_to_string(d.join(format!("N{n}/{m}/data.json"))).unwrap()).unwrap()
             };
             let (x, y) = (load(a.path()), load(b.path()));
             for k in [
@@ -151,10 +132,7 @@ fn fails_with(args: &[&str], needle: &str) {
 
 #[test]
 fn bad_input_is_named() {
-    fails_with(
-        &["run", "--models", "lif", "--N", "100"],
-        "unknown model `lif`",
-    );
+    fails_with(&["run", "--models", "lif", "--N", "100"], "unknown model `lif`");
     fails_with(&["run", "--N", "15000..1250"], "--N");
     fails_with(&["run", "--N", "100..100"], "empty or inverted");
     fails_with(&["run", "--N", "100", "--set", "bogus=3"], "bogus");

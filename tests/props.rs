@@ -100,10 +100,6 @@ proptest! {
             Ok((k, v)) => {
                 let mut p = Params::default();
                 let set = p.set(&k, &v);
-                // KNOWN BUG (src/params.rs, reported): unit_psp panics when
-                // tau_s/tau_m is beyond ~745 (exp underflows to 0 and W_-1 leaves
-                // its domain); see the ignored test below
-                prop_assume!(!(p.tau_s / p.tau_m > 700.0 || p.tau_m / p.tau_s > 700.0));
                 if let Err(e) = set {
                     prop_assert!(e.to_string().contains(&format!("`{k}`")), "{}", e);
                 } else {
@@ -139,10 +135,9 @@ fn huge_ranges_do_not_allocate() {
     assert!(parse_n_spec(&many).is_err());
 }
 
-/// Regression test for a panic found by `set_names_the_key`; un-ignore once
-/// `Params::derive` rejects extreme tau_s/tau_m ratios with an error.
+/// Regression test for a panic found by `set_names_the_key`: extreme
+/// tau_s/tau_m ratios are rejected with an error naming the key.
 #[test]
-#[ignore = "known bug in src/params.rs: unit_psp panics for tau_s/tau_m > ~745"]
 fn extreme_tau_ratio_is_an_error_not_a_panic() {
     for (tau_m, tau_s) in [(20.0, 14903.0), (0.01, 20.0)] {
         let p = Params {

@@ -13,28 +13,79 @@ fn reference() -> Vec<Value> {
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
 
+/// (name, NEST getter, our value, relative floor, absolute floor)
+type Metric = (&'static str, fn(&Value) -> f64, f64, f64, f64);
+
 fn check(kind: ModelKind, n: usize) {
-    let recs: Vec<Value> =
-        reference().into_iter().filter(|r| r["model"] == kind.name() && r["N"].as_u64() == Some(n as u64)).collect();
+    let recs: Vec<Value> = reference()
+        .into_iter()
+        .filter(|r| r["model"] == kind.name() && r["N"].as_u64() == Some(n as u64))
+        .collect();
     assert!(recs.len() >= 3, "reference has seeds 1-3");
-    let p = Params { N: n, ..Params::default() };
+    let p = Params {
+        N: n,
+        ..Params::default()
+    };
     let ours = scaling::point::run(kind, &p, 2, |_, _| true).unwrap().record;
-    let metrics: [(&str, fn(&Value) -> f64, f64, f64, f64); 7] = [
+    let metrics: [Metric; 7] = [
         ("rate", |r| r["rate"].as_f64().unwrap(), ours.rate, 0.03, 0.01),
-        ("rate_E", |r| r["rate_E"].as_f64().unwrap(), ours.rate_e.unwrap(), 0.03, 0.01),
-        ("rate_I", |r| r["rate_I"].as_f64().unwrap(), ours.rate_i.unwrap(), 0.03, 0.01),
-        ("w_mean", |r| r["weights_all_EE"]["mean"].as_f64().unwrap(), ours.weight_all_mean.unwrap(), 0.04, 0.3),
-        ("w_sd", |r| r["weights_all_EE"]["sd"].as_f64().unwrap(), ours.weight_all_sd.unwrap(), 0.08, 0.3),
-        ("w_median", |r| r["weights_all_EE"]["median"].as_f64().unwrap(), ours.weight_all_median.unwrap(), 0.04, 0.3),
-        ("w_zero", |r| r["frac_zero_EE"].as_f64().unwrap(), ours.weight_all_zero_fraction.unwrap(), 0.05, 0.01),
+        (
+            "rate_E",
+            |r| r["rate_E"].as_f64().unwrap(),
+            ours.rate_e.unwrap(),
+            0.03,
+            0.01,
+        ),
+        (
+            "rate_I",
+            |r| r["rate_I"].as_f64().unwrap(),
+            ours.rate_i.unwrap(),
+            0.03,
+            0.01,
+        ),
+        (
+            "w_mean",
+            |r| r["weights_all_EE"]["mean"].as_f64().unwrap(),
+            ours.weight_all_mean.unwrap(),
+            0.04,
+            0.3,
+        ),
+        (
+            "w_sd",
+            |r| r["weights_all_EE"]["sd"].as_f64().unwrap(),
+            ours.weight_all_sd.unwrap(),
+            0.08,
+            0.3,
+        ),
+        (
+            "w_median",
+            |r| r["weights_all_EE"]["median"].as_f64().unwrap(),
+            ours.weight_all_median.unwrap(),
+            0.04,
+            0.3,
+        ),
+        (
+            "w_zero",
+            |r| r["frac_zero_EE"].as_f64().unwrap(),
+            ours.weight_all_zero_fraction.unwrap(),
+            0.05,
+            0.01,
+        ),
     ];
     for (name, get, v, rel, abs) in metrics {
         let vals: Vec<f64> = recs.iter().map(get).collect();
         let mu = vals.iter().sum::<f64>() / vals.len() as f64;
         let sd = (vals.iter().map(|x| (x - mu).powi(2)).sum::<f64>() / (vals.len() - 1) as f64).sqrt();
         let tol = (4.0 * sd).max(rel * mu.abs()).max(abs);
-        eprintln!("{:16} N={n:5} {name:8} scaling {v:10.4} NEST {mu:10.4} ± {sd:8.4} (tol {tol:.4})", kind.name());
-        assert!((v - mu).abs() <= tol, "{} N={n} {name}: {v} not within {tol} of NEST's {mu}", kind.name());
+        eprintln!(
+            "{:16} N={n:5} {name:8} scaling {v:10.4} NEST {mu:10.4} ± {sd:8.4} (tol {tol:.4})",
+            kind.name()
+        );
+        assert!(
+            (v - mu).abs() <= tol,
+            "{} N={n} {name}: {v} not within {tol} of NEST's {mu}",
+            kind.name()
+        );
     }
 }
 

@@ -7,19 +7,12 @@ use scaling::plasticity::{PostHistory, PreTrace, StdpPl};
 use serde_json::Value;
 
 fn load(name: &str) -> Value {
-    let p = format!(
-        "{}/tests/data/nest-3.10/unit/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let p = format!("{}/tests/data/nest-3.10/unit/{name}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
 
 fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
+    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
 }
 
 fn steps_of(t_ms: f64, h: f64) -> usize {
@@ -87,10 +80,7 @@ fn ignore_and_fire_spike_times_match_nest() {
     let m = IgnoreAndFire::new(&p);
     let steps = steps_of(10000.0, p.dt);
     for case in r["cases"].as_array().unwrap() {
-        let (rate, phase) = (
-            case["rate"].as_f64().unwrap(),
-            case["phase"].as_f64().unwrap(),
-        );
+        let (rate, phase) = (case["rate"].as_f64().unwrap(), case["phase"].as_f64().unwrap());
         let want = floats(&case["spike_times_ms"]);
         let mut s = m.state(rate, phase);
         let mut times = Vec::new();
@@ -131,11 +121,7 @@ fn stdp_pl_weight_trajectory_matches_nest() {
         stdp.update_pre(&mut trace, stamp);
         let rel = (w - want[i]).abs() / want[i].abs();
         worst = worst.max(rel);
-        assert!(
-            rel < 1e-9,
-            "pre spike {i} at {t} ms: w = {w}, NEST {}",
-            want[i]
-        );
+        assert!(rel < 1e-9, "pre spike {i} at {t} ms: w = {w}, NEST {}", want[i]);
     }
     assert!((w - r["final_weight"].as_f64().unwrap()).abs() < 1e-9 * w);
     eprintln!("stdp_pl_synapse_hom: worst relative weight error {worst:e}");
@@ -150,7 +136,10 @@ fn stdp_zero_weight_shortcut_is_exact() {
     for t in [100u32, 180, 400, 401, 900] {
         stdp.record_post(&mut hist, t);
     }
-    let pre = PreTrace { kplus: 2.5, t_last: 150 };
+    let pre = PreTrace {
+        kplus: 2.5,
+        t_last: 150,
+    };
     for t in [300u32, 420, 913, 1000] {
         let w = stdp.transmit(0.0, pre, t, &hist);
         assert_eq!(w.to_bits(), 0.0f64.to_bits());

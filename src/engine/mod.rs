@@ -143,12 +143,18 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
         let stop = AtomicBool::new(false);
         let gathered = RwLock::new(Gathered::default());
         let outboxes: Vec<Mutex<Vec<(u32, u32)>>> = (0..workers).map(|_| Mutex::new(Vec::new())).collect();
-        let mut res = SimResult { counts: vec![0; self.net.n], ..Default::default() };
+        let mut res = SimResult {
+            counts: vec![0; self.net.n],
+            ..Default::default()
+        };
         let pre = &mut self.pre;
         let mut pairs = self.blocks.iter_mut().zip(self.net.parts.iter_mut());
         let (b0, p0) = pairs.next().expect("at least one partition");
         // the body every worker runs; worker 0 also gathers (on the calling thread)
-        let work = |w: usize, b: &mut Block<M::State>, p: &mut Partition, mut gather: Option<&mut dyn FnMut(usize) -> bool>| {
+        let work = |w: usize,
+                    b: &mut Block<M::State>,
+                    p: &mut Partition,
+                    mut gather: Option<&mut dyn FnMut(usize) -> bool>| {
             let mut tally = Tally::default();
             let mut t0 = 0usize;
             let last_table = CountTable::new(cfg.poisson_mean, steps % d);
@@ -206,7 +212,10 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
             progress(done)
         };
         let tallies: Vec<Tally> = std::thread::scope(|scope| {
-            let handles: Vec<_> = pairs.enumerate().map(|(k, (b, p))| scope.spawn(move || work(k + 1, b, p, None))).collect();
+            let handles: Vec<_> = pairs
+                .enumerate()
+                .map(|(k, (b, p))| scope.spawn(move || work(k + 1, b, p, None)))
+                .collect();
             let mut all = vec![work(0, b0, p0, Some(&mut gather))];
             all.extend(handles.into_iter().map(|h| h.join().expect("worker thread")));
             all
@@ -253,7 +262,11 @@ struct SpinBarrier {
 
 impl SpinBarrier {
     fn new(n: usize) -> Self {
-        SpinBarrier { n, count: AtomicUsize::new(0), generation: AtomicUsize::new(0) }
+        SpinBarrier {
+            n,
+            count: AtomicUsize::new(0),
+            generation: AtomicUsize::new(0),
+        }
     }
 
     fn wait(&self) {

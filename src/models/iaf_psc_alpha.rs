@@ -88,10 +88,7 @@ impl IafPscAlpha {
 
     /// A neuron at rest with membrane potential `v` (mV, relative to E_L).
     pub fn state_with_v(v: f64) -> State {
-        State {
-            v,
-            ..State::default()
-        }
+        State { v, ..State::default() }
     }
 }
 
@@ -100,11 +97,7 @@ impl NeuronModel for IafPscAlpha {
 
     fn init(&self, rng: &mut Stream) -> State {
         let (lo, hi) = self.v_init;
-        let v = if hi > lo {
-            rng.random_range(lo..hi)
-        } else {
-            lo
-        };
+        let v = if hi > lo { rng.random_range(lo..hi) } else { lo };
         Self::state_with_v(v)
     }
 

@@ -116,9 +116,7 @@ fn build_partition(l: &Layout, targets: Range<usize>) -> Partition {
 /// Split 0..n into `parts` contiguous ranges of near-equal size.
 pub fn split(n: usize, parts: usize) -> Vec<Range<usize>> {
     let parts = parts.clamp(1, n.max(1));
-    (0..parts)
-        .map(|i| (i * n / parts)..((i + 1) * n / parts))
-        .collect()
+    (0..parts).map(|i| (i * n / parts)..((i + 1) * n / parts)).collect()
 }
 
 /// Build the network with `parts` target partitions (in parallel on the

@@ -7,10 +7,7 @@ use std::io::Write;
 use std::path::Path;
 
 /// Write `path` atomically with whatever `fill` writes into the buffer.
-pub fn write_with(
-    path: &Path,
-    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<()> {
+pub fn write_with(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

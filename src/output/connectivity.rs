@@ -111,9 +111,7 @@ mod tests {
         let mut buf = Vec::new();
         write_to(&mut buf, &[(0, 11, 0.0, 1.5), (2, 8, 31.84, 1.5)]).unwrap();
         let t = String::from_utf8(buf.clone()).unwrap();
-        assert!(t.starts_with(
-            "#  source \t target \t weight \tdelay (ms)\n1\t12\t0.000e+00\t1.500e+00\n"
-        ));
+        assert!(t.starts_with("#  source \t target \t weight \tdelay (ms)\n1\t12\t0.000e+00\t1.500e+00\n"));
         let s = read_from(&buf[..], Path::new("c")).unwrap();
         assert_eq!(
             s[1],

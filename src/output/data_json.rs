@@ -118,8 +118,7 @@ impl RunRecord {
         if !v.is_object() {
             return Err(Error::parse(path, Some(1), "expected a JSON object"));
         }
-        serde_json::from_value(v)
-            .map_err(|e| Error::parse(path, None, format!("unexpected content: {e}")))
+        serde_json::from_value(v).map_err(|e| Error::parse(path, None, format!("unexpected content: {e}")))
     }
 
     /// Read and parse a `data.json` file.
@@ -162,8 +161,7 @@ mod tests {
 
     #[test]
     fn truncated_names_the_file() {
-        let e =
-            RunRecord::from_json("{\"build_time\": 1.0,", Path::new("a/data.json")).unwrap_err();
+        let e = RunRecord::from_json("{\"build_time\": 1.0,", Path::new("a/data.json")).unwrap_err();
         assert!(e.to_string().contains("a/data.json"), "{e}");
     }
 }

@@ -23,11 +23,7 @@ pub fn write(path: &Path, version: &str, spikes: impl Iterator<Item = (u32, f64)
 }
 
 /// Write the spike file's content to `w`.
-pub fn write_to(
-    w: &mut dyn Write,
-    version: &str,
-    spikes: impl Iterator<Item = (u32, f64)>,
-) -> std::io::Result<()> {
+pub fn write_to(w: &mut dyn Write, version: &str, spikes: impl Iterator<Item = (u32, f64)>) -> std::io::Result<()> {
     writeln!(w, "# scaling {version}")?;
     writeln!(w, "# RecordingBackendASCII version: 2")?;
     writeln!(w, "sender\ttime_ms")?;
@@ -77,20 +73,14 @@ pub fn read_from(r: impl BufRead, path: &Path) -> Result<Vec<Spike>> {
                 ))
             }
         };
-        let sender = a.parse::<u32>().map_err(|_| {
-            Error::parse(
-                path,
-                Some(line_no),
-                format!("sender `{a}` is not a node id"),
-            )
-        })?;
+        let sender = a
+            .parse::<u32>()
+            .map_err(|_| Error::parse(path, Some(line_no), format!("sender `{a}` is not a node id")))?;
         let time_ms = b
             .parse::<f64>()
             .ok()
             .filter(|t| t.is_finite())
-            .ok_or_else(|| {
-                Error::parse(path, Some(line_no), format!("time `{b}` is not a number"))
-            })?;
+            .ok_or_else(|| Error::parse(path, Some(line_no), format!("time `{b}` is not a number")))?;
         out.push(Spike { sender, time_ms });
     }
     if !seen_header {
@@ -112,7 +102,10 @@ mod tests {
         let mut buf = Vec::new();
         write_to(&mut buf, "0.1.0", [(0u32, 1.125), (41, 2.5)].into_iter()).unwrap();
         let text = String::from_utf8(buf.clone()).unwrap();
-        assert_eq!(text, "# scaling 0.1.0\n# RecordingBackendASCII version: 2\nsender\ttime_ms\n1\t1.125\n42\t2.500\n");
+        assert_eq!(
+            text,
+            "# scaling 0.1.0\n# RecordingBackendASCII version: 2\nsender\ttime_ms\n1\t1.125\n42\t2.500\n"
+        );
         let s = read_from(&buf[..], Path::new("x")).unwrap();
         assert_eq!(
             s,
@@ -132,9 +125,7 @@ mod tests {
     #[test]
     fn bad_line_names_line() {
         let t = "sender\ttime_ms\n1\t2.0\nfoo\n";
-        let e = read_from(t.as_bytes(), Path::new("s.dat"))
-            .unwrap_err()
-            .to_string();
+        let e = read_from(t.as_bytes(), Path::new("s.dat")).unwrap_err().to_string();
         assert!(e.contains("s.dat") && e.contains("line 3"), "{e}");
     }
 }

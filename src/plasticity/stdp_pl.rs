@@ -24,9 +24,7 @@ impl Decay {
     /// Table for time constant `tau` (ms) at step `h` (ms) with `len` entries.
     pub fn new(tau: f64, h: f64, len: usize) -> Self {
         let tau_inv = 1.0 / tau;
-        let table = (0..len)
-            .map(|n| ((-(n as f64) * h) * tau_inv).exp())
-            .collect();
+        let table = (0..len).map(|n| ((-(n as f64) * h) * tau_inv).exp()).collect();
         Decay { h, tau_inv, table }
     }
 
@@ -104,10 +102,7 @@ impl StdpPl {
             Some(last) => post.kminus * self.minus.get(t - last.t) + 1.0,
             None => 1.0,
         };
-        post.entries.push(HistEntry {
-            t,
-            kminus: post.kminus,
-        });
+        post.entries.push(HistEntry { t, kminus: post.kminus });
     }
 
     /// The new weight of a synapse with weight `w` for a presynaptic spike
