@@ -7,6 +7,7 @@
 #[derive(Debug, Clone)]
 pub struct InputRing {
     n: usize,
+    stride: usize,
     d: usize,
     ex: Vec<f64>,
     inh: Vec<f64>,
@@ -15,11 +16,13 @@ pub struct InputRing {
 impl InputRing {
     /// Buffers for `n` neurons and slices of `d` steps, all zero.
     pub fn new(n: usize, d: usize) -> Self {
+        let stride = row_stride(n);
         InputRing {
             n,
+            stride,
             d,
-            ex: vec![0.0; n * 2 * d],
-            inh: vec![0.0; n * 2 * d],
+            ex: vec![0.0; stride * 2 * d],
+            inh: vec![0.0; stride * 2 * d],
         }
     }
 
@@ -32,20 +35,20 @@ impl InputRing {
     /// Add `w` (pA) to the excitatory input of neuron `l` at `slot`.
     #[inline(always)]
     pub fn add_ex(&mut self, l: usize, slot: usize, w: f64) {
-        self.ex[slot * self.n + l] += w;
+        self.ex[slot * self.stride + l] += w;
     }
 
     /// Add `w` (pA) to the inhibitory input of neuron `l` at `slot`.
     #[inline(always)]
     pub fn add_in(&mut self, l: usize, slot: usize, w: f64) {
-        self.inh[slot * self.n + l] += w;
+        self.inh[slot * self.stride + l] += w;
     }
 
     /// The excitatory and inhibitory rows of `slot` (one value per neuron),
     /// to be read and cleared by the update.
     #[inline(always)]
     pub fn rows(&mut self, slot: usize) -> (&mut [f64], &mut [f64]) {
-        let r = slot * self.n..(slot + 1) * self.n;
+        let r = slot * self.stride..slot * self.stride + self.n;
         (&mut self.ex[r.clone()], &mut self.inh[r])
     }
 
@@ -53,4 +56,12 @@ impl InputRing {
     pub fn heap_bytes(&self) -> usize {
         (self.ex.capacity() + self.inh.capacity()) * 8
     }
+}
+
+/// Row stride (values) for `n` neurons: whole cache lines, and an odd number
+/// of them, so that the rows of one slice (and the two channels) do not map
+/// onto the same cache sets.
+fn row_stride(n: usize) -> usize {
+    let lines = n.div_ceil(8);
+    (lines | 1) * 8
 }
