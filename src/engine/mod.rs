@@ -317,8 +317,8 @@ fn update_block<M: NeuronModel>(
     for k in 0..len {
         let stamp = (t0 + k + 1) as u32;
         let (ex, inh) = b.ring.rows(cur + k);
-        for (l, ((st, x), y)) in b.states.iter_mut().zip(ex.iter_mut()).zip(inh.iter_mut()).enumerate() {
-            if model.step(st, std::mem::take(x), std::mem::take(y)) {
+        for (l, ((st, &x), &y)) in b.states.iter_mut().zip(ex).zip(inh).enumerate() {
+            if model.step(st, x, y) {
                 let i = b.start + l;
                 b.spikes.push((stamp, i as u32));
                 if i < n_e {
@@ -327,6 +327,7 @@ fn update_block<M: NeuronModel>(
             }
         }
     }
+    b.ring.clear(cur, len);
     ext
 }
 

@@ -44,12 +44,19 @@ impl InputRing {
         self.inh[slot * self.stride + l] += w;
     }
 
-    /// The excitatory and inhibitory rows of `slot` (one value per neuron),
-    /// to be read and cleared by the update.
+    /// The excitatory and inhibitory rows of `slot` (one value per neuron).
     #[inline(always)]
-    pub fn rows(&mut self, slot: usize) -> (&mut [f64], &mut [f64]) {
+    pub fn rows(&self, slot: usize) -> (&[f64], &[f64]) {
         let r = slot * self.stride..slot * self.stride + self.n;
-        (&mut self.ex[r.clone()], &mut self.inh[r])
+        (&self.ex[r.clone()], &self.inh[r])
+    }
+
+    /// Set the `len` rows from `slot` on to zero (one memset per channel:
+    /// the rows of a half are contiguous).
+    pub fn clear(&mut self, slot: usize, len: usize) {
+        let r = slot * self.stride..(slot + len) * self.stride;
+        self.ex[r.clone()].fill(0.0);
+        self.inh[r].fill(0.0);
     }
 
     /// Bytes of heap memory held.
