@@ -64,30 +64,53 @@ pub fn summarise(visit: impl Fn(&mut dyn FnMut(f64))) -> Summary {
     }
 }
 
-/// The k-th smallest (0-based) of the non-negative values: bucket by the top
-/// 16 bits of the IEEE pattern (monotone for x >= 0), then select in the bucket.
+/// The k-th smallest (0-based) of the non-negative values: a radix select
+/// on the IEEE bit pattern (monotone for x >= 0), 16 bits per pass, until the
+/// bucket holding rank k is small enough to copy and select in. Memory stays
+/// bounded (at most [`COPY_LIMIT`] values) even when most values are equal.
 fn nth(visit: &impl Fn(&mut dyn FnMut(f64)), k: u64) -> f64 {
-    const SHIFT: u32 = 48;
-    let mut counts = vec![0u64; 1 << 16];
-    visit(&mut |x| counts[(x.to_bits() >> SHIFT) as usize] += 1);
-    let mut acc = 0u64;
-    let mut bucket = 0usize;
-    for (b, &c) in counts.iter().enumerate() {
-        if acc + c > k {
-            bucket = b;
-            break;
+    let mut prefix = 0u64; // bits above `shift` fixed so far
+    let mut k = k;
+    let mut shift = 64u32;
+    loop {
+        let high = shift; // bits at and above `high` must equal `prefix`
+        shift -= 16;
+        let matches = |b: u64| high == 64 || (b >> high) == (prefix >> high);
+        let mut counts = vec![0u64; 1 << 16];
+        visit(&mut |x| {
+            let b = x.to_bits();
+            if matches(b) {
+                counts[((b >> shift) & 0xFFFF) as usize] += 1;
+            }
+        });
+        let (mut acc, mut bucket) = (0u64, 0u64);
+        for (i, &c) in counts.iter().enumerate() {
+            if acc + c > k {
+                bucket = i as u64;
+                break;
+            }
+            acc += c;
         }
-        acc += c;
+        prefix |= bucket << shift;
+        k -= acc;
+        let size = counts[bucket as usize];
+        if shift == 0 {
+            return f64::from_bits(prefix);
+        }
+        if size as usize <= COPY_LIMIT {
+            let mut inside = Vec::with_capacity(size as usize);
+            visit(&mut |x| {
+                if (x.to_bits() >> shift) == (prefix >> shift) {
+                    inside.push(x);
+                }
+            });
+            return *inside.select_nth_unstable_by(k as usize, |a, b| a.total_cmp(b)).1;
+        }
     }
-    let mut inside = Vec::with_capacity(counts[bucket] as usize);
-    visit(&mut |x| {
-        if (x.to_bits() >> SHIFT) as usize == bucket {
-            inside.push(x);
-        }
-    });
-    let r = (k - acc) as usize;
-    *inside.select_nth_unstable_by(r, |a, b| a.total_cmp(b)).1
 }
+
+/// Largest bucket copied for the final selection (8 MB of values).
+const COPY_LIMIT: usize = 1 << 20;
 
 #[cfg(test)]
 mod tests {
@@ -106,6 +129,21 @@ mod tests {
         assert_eq!(s.zero_fraction, 0.25);
         assert_eq!((s.min, s.max), (0.0, 10.0));
         assert_eq!(of(&[5.0, 1.0, 3.0]).median, 3.0);
+    }
+
+    #[test]
+    fn median_of_mostly_equal_values_needs_no_copy() {
+        // 3 million values, most of them equal: the radix passes resolve it
+        let v: Vec<f64> = (0..3_000_001)
+            .map(|i| if i % 10 == 0 { i as f64 * 1e-3 } else { 31.777 })
+            .collect();
+        assert_eq!(of(&v).median, 31.777);
+        let w: Vec<f64> = (0..2_000_001)
+            .map(|i| (i % 1000) as f64 + if i % 2 == 0 { 0.0 } else { 1e-9 })
+            .collect();
+        let mut sorted = w.clone();
+        sorted.sort_by(|a, b| a.total_cmp(b));
+        assert_eq!(of(&w).median, sorted[1_000_000]);
     }
 
     #[test]
