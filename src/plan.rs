@@ -36,54 +36,42 @@ use crate::sweep::{point_params, Point};
 
 /// Calibration of the cost model. Recalibrate here when the engine changes.
 ///
-/// How: on the project's dev machine (2 cores of an AMD EPYC, shared with two
-/// other developers, load average ~3.5 during the runs), release build,
-/// `scaling run --models iaf,ignore --N 1250,2500,5000,7500,12500 --T 2000
-/// --no-analyse --no-spikes --threads 1 --out /tmp/cal`, twice; from each
-/// point's `data.json`: update coefficient = `sum phases.update / sum N*T`,
-/// event coefficient = `sum phases.deliver / sum n_spikes*K`, build =
-/// `sum build_time / sum n_synapses`. Per-point spread: update ±10 %, event
-/// ±25 %, build ±50 % (build times are 10-200 ms). The engine is being
-/// optimised: the same command with the binary of an hour earlier gave
-/// event 1.4e-8 instead of 2.2e-8 s, and an unloaded machine runs up to 2x
-/// faster than these (loaded) numbers.
+/// How: on the project's dev machine (2 cores of an AMD EPYC, otherwise
+/// idle), release build, the original sweep `scaling run` (both models,
+/// N = 1250..13750, T = 10 s, 2 threads); from each point's `data.json`,
+/// summed over the 11 points of a model: update coefficient = `threads *
+/// phases.update / (N * T)`, event coefficient = `threads * (phases.deliver +
+/// phases.gather) / (n_spikes * K)`, build = `threads * build_time /
+/// n_synapses`. The rates are the measured ones, rounded up: iaf_psc_alpha
+/// 4.9/s at N = 1250 and 1.0-1.4/s from N = 2500 on with seed 1 (NEST's
+/// seeds give 4.2 ± 0.4 and 2.5 ± 1.4 at the two smallest sizes).
 ///
 /// Threads: coefficients are single-thread costs; the estimate divides by
-/// `1 + PARALLEL_EFFICIENCY * (t - 1)` with t = min(threads, cores). 2 threads
-/// measured 2.6x faster than 1 here (but at a different load), so 1.0.
+/// `1 + PARALLEL_EFFICIENCY * (t - 1)` with t = min(threads, cores).
 ///
-/// Accuracy on a real sweep (`--N 1250..15000 --T 2000 --no-spikes`, both
-/// models, default parameters, 2 threads, 22 points, load average ~3):
-/// total build + sim estimated 12.9 s, measured 16.3 s (-20 %); per point
-/// sim -45 %..+4 % (worst at ignore_and_fire N >= 12500, when the other
-/// users' load peaked), build -44 %..+33 %. The same sweep on a quieter
-/// machine an hour earlier took 9.4 s: machine load moves times by up to 2x,
-/// more than the model's error. Peak memory: a fresh process measured
-/// 96.6 MB (N=7500) and 171.8 MB (N=13750, iaf) against estimates of 118.5
-/// and 204.7 MB (+19..+23 %); inside a sweep `peak_rss_bytes` also holds
-/// heap the allocator kept from the previous point and read up to 21 % above
-/// the estimate (243 MB at N=13750); that memory is reused, not added.
+/// Accuracy: see the README ("Plan before spending"): on the original sweep
+/// (in sample) and at N = 1,000,000, T = 1 s (out of sample).
 pub mod calib {
     /// Fixed resident memory of the process (bytes); a tiny point measures ~6 MB.
     pub const BASE_BYTES: f64 = 15e6;
     /// Factor on the size-dependent memory (allocator slack, thread arenas).
     pub const MEM_MARGIN: f64 = 1.15;
     /// Build (create and connect) time per synapse, one thread (s).
-    pub const BUILD_S_PER_SYNAPSE: f64 = 1.5e-8;
+    pub const BUILD_S_PER_SYNAPSE: f64 = 1.1e-8;
     /// iaf_psc_alpha: update time per neuron and simulated second, one thread (s).
-    pub const IAF_UPDATE_S: f64 = 4.25e-5;
+    pub const IAF_UPDATE_S: f64 = 2.8e-5;
     /// iaf_psc_alpha: delivery time per synaptic event incl. STDP, one thread (s).
-    pub const IAF_EVENT_S: f64 = 2.2e-8;
+    pub const IAF_EVENT_S: f64 = 2.3e-8;
     /// ignore_and_fire: update time per neuron and simulated second, one thread (s).
-    pub const IGNORE_UPDATE_S: f64 = 2.53e-5;
+    pub const IGNORE_UPDATE_S: f64 = 1.36e-5;
     /// ignore_and_fire: delivery time per synaptic event incl. STDP, one thread (s).
-    pub const IGNORE_EVENT_S: f64 = 2.1e-8;
+    pub const IGNORE_EVENT_S: f64 = 2.17e-8;
     /// Speed-up per additional thread (1 = perfect scaling).
     pub const PARALLEL_EFFICIENCY: f64 = 1.0;
-    /// Conservative iaf_psc_alpha rate below [`IAF_SMALL_N`] (1/s); measured 7.6/s at N = 1250.
-    pub const IAF_RATE_SMALL: f64 = 8.0;
-    /// Conservative iaf_psc_alpha rate from [`IAF_SMALL_N`] on (1/s); measured 1.13-1.44/s.
-    pub const IAF_RATE: f64 = 1.5;
+    /// iaf_psc_alpha rate below [`IAF_SMALL_N`] (1/s); measured 4.9/s at N = 1250.
+    pub const IAF_RATE_SMALL: f64 = 5.0;
+    /// iaf_psc_alpha rate from [`IAF_SMALL_N`] on (1/s); measured 1.0-1.4/s.
+    pub const IAF_RATE: f64 = 1.2;
     /// Network size from which iaf_psc_alpha settles to its low rate.
     pub const IAF_SMALL_N: usize = 2500;
 }

@@ -398,3 +398,73 @@ fn bad_flags_error() {
         .failure()
         .stderr(predicate::str::contains("--format"));
 }
+
+/// The whole pipeline: `scaling run` at tiny N (analysis pass included, two
+/// seeds), then `scaling analyse` on its tree; the figures decode and the
+/// tables hold the numbers of data.json.
+#[test]
+fn run_then_analyse() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, figs) = (dir.path().join("data"), dir.path().join("figs"));
+    analyse()
+        .args([
+            "run",
+            "--models",
+            "iaf,ignore",
+            "--N",
+            "150,300",
+            "--T",
+            "200",
+            "--set",
+            "K=60",
+            "--seeds",
+            "1,2",
+        ])
+        .arg("--out")
+        .arg(&data)
+        .arg("--figures")
+        .arg(&figs)
+        .assert()
+        .success();
+    check_png(&figs.join("scaling.png"), 900, 1200);
+    assert!(read(&figs.join("scaling.svg")).contains("<svg"));
+    for m in ["iaf_psc_alpha", "ignore_and_fire"] {
+        for f in ["raster.png", "weights.png"] {
+            assert!(figs.join(format!("N300/{m}")).read_dir().unwrap().any(|e| {
+                let p = e.unwrap().path();
+                p.to_string_lossy().contains(f.trim_end_matches(".png")) || p.is_dir()
+            }));
+        }
+    }
+    // analyse again, into another directory, and check the table against data.json
+    let figs2 = dir.path().join("figs2");
+    let out = analyse()
+        .arg("analyse")
+        .arg(&data)
+        .arg("--out")
+        .arg(&figs2)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let table: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let csv = read(&figs2.join("scaling.csv"));
+    let rec: serde_json::Value = serde_json::from_str(&read(&data.join("N150/iaf_psc_alpha/seed1/data.json"))).unwrap();
+    let rec2: serde_json::Value =
+        serde_json::from_str(&read(&data.join("N150/iaf_psc_alpha/seed2/data.json"))).unwrap();
+    let mean_rate = (rec["rate"].as_f64().unwrap() + rec2["rate"].as_f64().unwrap()) / 2.0;
+    let text = table.to_string();
+    assert!(
+        text.contains("iaf_psc_alpha") && text.contains("ignore_and_fire"),
+        "{text}"
+    );
+    let found = csv.lines().any(|l| {
+        l.contains("iaf_psc_alpha")
+            && l.contains(",150,")
+            && l.split(',').any(|c| {
+                c.parse::<f64>()
+                    .is_ok_and(|v| (v - mean_rate).abs() < 1e-3 * mean_rate.max(1e-3))
+            })
+    });
+    assert!(found, "mean rate {mean_rate} of the two seeds not in\n{csv}");
+}
