@@ -15,8 +15,16 @@ use rand::RngCore;
 pub struct CountTable {
     /// `thresholds[k]` = P(count <= k) * 2^64, while below 2^64.
     thresholds: Vec<u64>,
+    /// The count for every u with the same top [`FAST_BITS`] bits, or
+    /// [`AMBIGUOUS`] where a threshold falls inside that range.
+    fast: Vec<u8>,
     d: u32,
 }
+
+/// Bits of the uniform draw that index the direct lookup.
+const FAST_BITS: u32 = 10;
+/// Marks a lookup bucket that a threshold splits.
+const AMBIGUOUS: u8 = u8::MAX;
 
 impl CountTable {
     /// Table for `mean` events per step and slices of `d` steps.
@@ -30,7 +38,9 @@ impl CountTable {
             loop {
                 cdf += log_p.exp();
                 let t = cdf * 18446744073709551616.0;
-                if t >= 18446744073709551615.0 || k > 100_000 {
+                // stop when the CDF is 1 in 64 bits, or when the rest of the tail
+                // (past the mode, P(k) < 2^-64) can no longer move it
+                if t >= 18446744073709551615.0 || (k as f64 > mu && log_p < -45.0) {
                     break;
                 }
                 thresholds.push(t as u64);
@@ -38,19 +48,40 @@ impl CountTable {
                 log_p += mu.ln() - (k as f64).ln();
             }
         }
-        CountTable {
+        let mut table = CountTable {
             thresholds,
+            fast: Vec::new(),
             d: d as u32,
-        }
+        };
+        let shift = 64 - FAST_BITS;
+        table.fast = (0..1u64 << FAST_BITS)
+            .map(|b| {
+                let (lo, hi) = (b << shift, (b << shift) | ((1u64 << shift) - 1));
+                let (a, z) = (table.scan(lo), table.scan(hi));
+                if a == z && a < AMBIGUOUS as usize {
+                    a as u8
+                } else {
+                    AMBIGUOUS
+                }
+            })
+            .collect();
+        table
     }
 
-    /// The count for the uniform 64-bit value `u`.
+    /// The count for `u` by scanning the thresholds.
+    fn scan(&self, u: u64) -> usize {
+        self.thresholds.iter().take_while(|&&t| t <= u).count()
+    }
+
+    /// The count for the uniform 64-bit value `u`: the number of thresholds
+    /// at or below `u`, by direct lookup on its top bits except in the few
+    /// buckets a threshold splits.
     #[inline(always)]
     fn count(&self, u: u64) -> usize {
-        if self.thresholds.is_empty() {
-            return 0;
+        match self.fast[(u >> (64 - FAST_BITS)) as usize] {
+            AMBIGUOUS => self.scan(u),
+            c => c as usize,
         }
-        self.thresholds.iter().take_while(|&&t| t <= u).count()
     }
 }
 
@@ -131,6 +162,36 @@ mod tests {
         }
         let avg = per_k.iter().sum::<u32>() as f64 / d as f64;
         assert!(per_k.iter().all(|&c| (c as f64 - avg).abs() < 0.05 * avg), "{per_k:?}");
+    }
+
+    #[test]
+    fn lookup_agrees_with_scan() {
+        for mean in [0.0, 0.01, 0.217, 3.0, 40.0] {
+            let t = CountTable::new(mean, 12);
+            let mut rng = stream(3, Purpose::Poisson, 0);
+            for _ in 0..20_000 {
+                let u = rng.next_u64();
+                assert_eq!(t.count(u), t.scan(u), "mean {mean}, u {u}");
+            }
+            for &th in &t.thresholds {
+                for u in [th.saturating_sub(1), th, th.saturating_add(1)] {
+                    assert_eq!(t.count(u), t.scan(u));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn table_is_short() {
+        // the CDF saturates below 1 in f64: the table must still end near the tail
+        for (mean, max) in [(0.217, 40), (3.0, 120), (40.0, 900)] {
+            let t = CountTable::new(mean, 12);
+            assert!(
+                t.thresholds.len() < max,
+                "mean {mean}: {} thresholds",
+                t.thresholds.len()
+            );
+        }
     }
 
     #[test]
