@@ -44,6 +44,21 @@ pub struct EngineConfig {
     pub seed: u64,
 }
 
+/// How many synapses ahead delivery prefetches a target's spike history.
+const PREFETCH_AHEAD: usize = 8;
+
+/// Hint the CPU to fetch the cache line of `x` (no effect on results).
+#[inline(always)]
+fn prefetch<T>(x: Option<&T>) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(x) = x {
+        // SAFETY: prefetching is only a hint and never faults, whatever the address
+        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>((x as *const T).cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
+}
+
 /// Per-partition neuron state.
 struct Block<S> {
     start: usize,
@@ -354,7 +369,11 @@ fn deliver<S>(
         if src < n_e {
             let (targets, weights) = p.plastic_row(src);
             events += targets.len() as u64;
-            for (&t, w) in targets.iter().zip(weights.iter_mut()) {
+            for (k, (&t, w)) in targets.iter().zip(weights.iter_mut()).enumerate() {
+                // the targets' histories are scattered: ask for them a few synapses ahead
+                if let Some(&ahead) = targets.get(k + PREFETCH_AHEAD) {
+                    prefetch(b.history[ahead as usize].entries.last());
+                }
                 *w = stdp.transmit(*w, trace, stamp, &b.history[t as usize]);
                 b.ring.add_ex(t as usize, slot, *w);
             }
