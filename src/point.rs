@@ -88,7 +88,7 @@ fn simulate<M: NeuronModel>(
     let t_sim = Instant::now();
     let res = sim.run(|done| progress(done, d.steps));
     let sim_time = t_sim.elapsed().as_secs_f64();
-    if !res.completed {
+    if res.steps_done < d.steps {
         return Err(Error::Interrupted(format!(
             "{} N={} stopped after {} ms of {} ms",
             kind.name(),

@@ -1,11 +1,12 @@
 //! The simulation engine: clock-driven, in min-delay slices.
 //!
-//! Every connection has the same delay of D steps. Each slice advances all
-//! neurons D steps independently (update phase), then delivers the slice's
-//! spikes into the targets' input ring buffers (delivery phase), where they
-//! are read D steps after emission. Both phases run in parallel over
-//! partitions of the neurons; a partition owns its neurons' state, input
-//! buffers, Poisson drive and spike history, and the synapses onto them.
+//! Every connection has the same delay of D steps. Each slice first delivers
+//! the previous slice's spikes into the targets' input ring buffers
+//! (delivery phase), where they are read D steps after emission, then
+//! advances all neurons D steps independently (update phase). Both phases run
+//! in parallel over partitions of the neurons; a partition owns its neurons'
+//! state, input buffers, Poisson drive and spike history, and the synapses
+//! onto them.
 //!
 //! Determinism: every random number comes from a per-neuron stream; the
 //! spikes of a slice are delivered in (time, sender) order, and each sender's
@@ -18,7 +19,7 @@ pub mod drive;
 pub mod ring;
 
 use crate::models::NeuronModel;
-use crate::network::{build::split, Network, Partition};
+use crate::network::{Network, Partition};
 use crate::output::data_json::Phases;
 use crate::plasticity::{PostHistory, PreTrace, StdpPl};
 use crate::rng::{stream, Purpose};
@@ -83,10 +84,8 @@ pub struct SimResult {
     pub synaptic_events: u64,
     /// Wall-clock split of the simulation.
     pub phases: Phases,
-    /// Steps simulated.
+    /// Steps simulated (fewer than asked if stopped by the progress callback).
     pub steps_done: usize,
-    /// Whether all steps were simulated (false if stopped by the progress callback).
-    pub completed: bool,
 }
 
 /// A network with its neurons, ready to simulate.
@@ -104,10 +103,11 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
     /// Set up neurons for `net` (one block per network partition); initial
     /// states come from the streams (seed, Init, i).
     pub fn new(model: &'m M, stdp: StdpPl, net: Network, cfg: EngineConfig) -> Self {
-        let ranges = split(net.n, net.parts.len());
-        let blocks = ranges
-            .into_par_iter()
-            .map(|r| {
+        let blocks = net
+            .parts
+            .par_iter()
+            .map(|part| {
+                let r = part.targets.start as usize..part.targets.end as usize;
                 let states = r
                     .clone()
                     .map(|i| model.init(&mut stream(cfg.seed, Purpose::Init, i as u64)))
@@ -143,7 +143,7 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
 
     /// Simulate all steps; `progress(steps_done)` is called after each
     /// slice and stops the simulation early by returning false (the result
-    /// then has `completed == false`).
+    /// then has `steps_done` below the steps asked for).
     ///
     /// One worker thread per partition runs the whole loop; the workers meet
     /// at two barriers per slice (after the update, after the gather). A
@@ -153,6 +153,7 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
         let (d, steps, n_e) = (self.cfg.delay, self.cfg.steps, self.net.n_e);
         let (model, stdp, cfg, counts) = (self.model, &self.stdp, &self.cfg, &self.counts);
         let (w_exc, w_inh) = (self.net.w_exc, self.net.w_inh);
+        let last_table = CountTable::new(cfg.poisson_mean, steps % d);
         let workers = self.blocks.len();
         let barrier = SpinBarrier::new(workers);
         let stop = AtomicBool::new(false);
@@ -172,7 +173,6 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
                     mut gather: Option<&mut dyn FnMut(usize) -> bool>| {
             let mut tally = Tally::default();
             let mut t0 = 0usize;
-            let last_table = CountTable::new(cfg.poisson_mean, steps % d);
             while t0 < steps {
                 let len = d.min(steps - t0);
                 let tic = Instant::now();
@@ -244,7 +244,6 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
         };
         res.external_events = tallies.iter().map(|t| t.external).sum();
         res.synaptic_events = tallies.iter().map(|t| t.synaptic).sum();
-        res.completed = res.steps_done == steps;
         res
     }
 }

@@ -58,11 +58,6 @@ impl InputRing {
         self.ex[r.clone()].fill(0.0);
         self.inh[r].fill(0.0);
     }
-
-    /// Bytes of heap memory held.
-    pub fn heap_bytes(&self) -> usize {
-        (self.ex.capacity() + self.inh.capacity()) * 8
-    }
 }
 
 /// Row stride (values) for `n` neurons: whole cache lines, and an odd number

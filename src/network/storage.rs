@@ -38,15 +38,6 @@ impl Partition {
     pub fn static_row(&self, s: usize) -> &[u32] {
         &self.st_targets[self.st_offsets[s]..self.st_offsets[s + 1]]
     }
-
-    /// Bytes of heap memory held.
-    pub fn heap_bytes(&self) -> usize {
-        self.pl_offsets.capacity() * 8
-            + self.pl_targets.capacity() * 4
-            + self.pl_weights.capacity() * 8
-            + self.st_offsets.capacity() * 8
-            + self.st_targets.capacity() * 4
-    }
 }
 
 /// The network's synapses, partitioned by target neuron.
@@ -97,10 +88,5 @@ impl Network {
             }
         });
         out
-    }
-
-    /// Bytes of heap memory held by the synapse storage.
-    pub fn heap_bytes(&self) -> usize {
-        self.parts.iter().map(Partition::heap_bytes).sum()
     }
 }
