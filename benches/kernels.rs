@@ -4,6 +4,7 @@
 //! `cargo bench --bench kernels` (add `-- iaf` to filter).
 
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use rand::Rng;
 use scaling::engine::drive::{CountTable, PoissonDrive};
 use scaling::models::{IafPscAlpha, IgnoreAndFire, NeuronModel};
 use scaling::params::Params;
@@ -20,13 +21,27 @@ fn neuron_update(c: &mut Criterion) {
     let mut states: Vec<_> = (0..NEURONS)
         .map(|i| iaf.init(&mut stream(1, Purpose::Init, i as u64)))
         .collect();
-    let input: Vec<f64> = (0..NEURONS).map(|i| if i % 5 == 0 { 31.78 } else { 0.0 }).collect();
+    // every neuron gets input each step, as under the Poisson drive (currents never decay to subnormals)
+    let input: Vec<f64> = (0..NEURONS).map(|i| if i % 5 == 0 { 31.78 } else { 3.1 }).collect();
     g.bench_function("iaf_psc_alpha/one step", |b| {
         b.iter(|| {
             let mut n = 0;
             for (s, &x) in states.iter_mut().zip(&input) {
                 n += iaf.step(s, x, -x * 0.1) as u32;
             }
+            black_box(n)
+        })
+    });
+    let mut block = iaf.block(
+        (0..NEURONS)
+            .map(|i| iaf.init(&mut stream(1, Purpose::Init, i as u64)))
+            .collect(),
+    );
+    let inh: Vec<f64> = input.iter().map(|x| -x * 0.1).collect();
+    g.bench_function("iaf_psc_alpha/one step, block (SIMD)", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            iaf.step_block(&mut block, 0, &input, &inh, |_| n += 1);
             black_box(n)
         })
     });
@@ -85,6 +100,44 @@ fn stdp(c: &mut Criterion) {
             }
             w
         })
+    });
+    // rows of 500 plastic synapses onto 6250 post neurons that fired regularly at
+    // 0.5-1.5/s for 10 s (as one partition at N = 12500), weights 0-60 pA
+    let mut rng = stream(9, Purpose::Init, 0);
+    let posts: Vec<PostHistory> = (0..6250)
+        .map(|_| {
+            let period = (8000.0 / rng.random_range(0.5..1.5)) as u32;
+            let mut h = PostHistory::default();
+            let mut t = rng.random_range(1..period);
+            while t < 80_000 {
+                rule.record_post(&mut h, t);
+                t += period;
+            }
+            h
+        })
+        .collect();
+    let rows: Vec<(Vec<u32>, Vec<f64>, PreTrace)> = (0..200)
+        .map(|_| {
+            let mut targets: Vec<u32> = (0..500).map(|_| rng.random_range(0..6250)).collect();
+            targets.sort_unstable();
+            let weights = (0..500).map(|_| rng.random_range(0.0..60.0)).collect();
+            let t_last = 80_000 - rng.random_range(5000..16000);
+            (targets, weights, PreTrace { kplus: 1.05, t_last })
+        })
+        .collect();
+    g.throughput(Throughput::Elements(200 * 500));
+    g.bench_function("rows of 500 synapses", |b| {
+        b.iter_batched_ref(
+            || rows.clone(),
+            |rows| {
+                for (targets, weights, pre) in rows.iter_mut() {
+                    for (&j, w) in targets.iter().zip(weights.iter_mut()) {
+                        *w = rule.transmit(*w, *pre, 80_005, &posts[j as usize]);
+                    }
+                }
+            },
+            BatchSize::LargeInput,
+        )
     });
     g.finish();
 }

@@ -4,16 +4,18 @@
 //! the previous slice's spikes into the targets' input ring buffers
 //! (delivery phase), where they are read D steps after emission, then
 //! advances all neurons D steps independently (update phase). Both phases run
-//! in parallel over partitions of the neurons; a partition owns its neurons'
-//! state, input buffers, Poisson drive and spike history, and the synapses
-//! onto them.
+//! in parallel over partitions of the neurons (each an equal share of the
+//! excitatory and of the inhibitory population, so that the plastic load is
+//! balanced); a partition owns its neurons' state, input buffers, Poisson
+//! drive and spike history, and the synapses onto them. The update advances
+//! tiles of neurons through the whole slice, so their state stays in L1.
 //!
 //! Determinism: every random number comes from a per-neuron stream; the
 //! spikes of a slice are delivered in (time, sender) order, and each sender's
 //! synapses in a fixed order, so every input buffer sums its inputs in the
 //! same order for any number of threads. The engine knows no model
-//! equations: it calls [`NeuronModel::step`] with the summed excitatory and
-//! inhibitory input of each step.
+//! equations: it calls [`NeuronModel::step_block`] with the summed excitatory
+//! and inhibitory input of each step.
 
 pub mod drive;
 pub mod ring;
@@ -45,6 +47,10 @@ pub struct EngineConfig {
     pub seed: u64,
 }
 
+/// Neurons advanced together through a slice (their state, 48 bytes each
+/// for iaf_psc_alpha, stays in L1).
+const TILE: usize = 256;
+
 /// How many synapses ahead delivery prefetches a target's spike history.
 const PREFETCH_AHEAD: usize = 8;
 
@@ -61,9 +67,14 @@ fn prefetch<T>(x: Option<&T>) {
 }
 
 /// Per-partition neuron state.
-struct Block<S> {
-    start: usize,
-    states: Vec<S>,
+struct Block<B> {
+    /// Global index of local neuron 0 (the first excitatory neuron owned).
+    exc_start: usize,
+    /// Excitatory neurons owned: local 0..n_exc; the inhibitory ones follow.
+    n_exc: usize,
+    /// Global index of the first inhibitory neuron owned.
+    inh_start: usize,
+    states: B,
     ring: InputRing,
     drive: Vec<PoissonDrive>,
     history: Vec<PostHistory>,
@@ -94,7 +105,7 @@ pub struct Simulation<'m, M: NeuronModel> {
     stdp: StdpPl,
     cfg: EngineConfig,
     net: Network,
-    blocks: Vec<Block<M::State>>,
+    blocks: Vec<Block<M::Block>>,
     pre: Vec<PreTrace>,
     counts: CountTable,
 }
@@ -107,18 +118,24 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
             .parts
             .par_iter()
             .map(|part| {
-                let r = part.targets.start as usize..part.targets.end as usize;
-                let states = r
-                    .clone()
-                    .map(|i| model.init(&mut stream(cfg.seed, Purpose::Init, i as u64)))
+                let n = part.len();
+                let states = model.block(
+                    part.neurons()
+                        .map(|i| model.init(&mut stream(cfg.seed, Purpose::Init, i as u64)))
+                        .collect(),
+                );
+                let drive = part
+                    .neurons()
+                    .map(|i| PoissonDrive::new(cfg.seed, i as usize))
                     .collect();
-                let drive = r.clone().map(|i| PoissonDrive::new(cfg.seed, i)).collect();
                 Block {
-                    start: r.start,
+                    exc_start: part.exc.start as usize,
+                    n_exc: part.exc.len(),
+                    inh_start: part.inh.start as usize,
                     states,
-                    ring: InputRing::new(r.len(), cfg.delay),
+                    ring: InputRing::new(n, cfg.delay),
                     drive,
-                    history: vec![PostHistory::default(); r.len()],
+                    history: vec![PostHistory::default(); n],
                     spikes: Vec::new(),
                 }
             })
@@ -168,7 +185,7 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
         let (b0, p0) = pairs.next().expect("at least one partition");
         // the body every worker runs; worker 0 also gathers (on the calling thread)
         let work = |w: usize,
-                    b: &mut Block<M::State>,
+                    b: &mut Block<M::Block>,
                     p: &mut Partition,
                     mut gather: Option<&mut dyn FnMut(usize) -> bool>| {
             let mut tally = Tally::default();
@@ -182,7 +199,7 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
                 }
                 let tic2 = Instant::now();
                 let table = if len == d { counts } else { &last_table };
-                tally.external += update_block(model, stdp, cfg, table, n_e, b, t0, len);
+                tally.external += update_block(model, stdp, cfg, table, b, t0, len);
                 std::mem::swap(&mut *outboxes[w].lock().expect("outbox lock"), &mut b.spikes);
                 barrier.wait();
                 let tic3 = Instant::now();
@@ -313,8 +330,7 @@ fn update_block<M: NeuronModel>(
     stdp: &StdpPl,
     cfg: &EngineConfig,
     table: &CountTable,
-    n_e: usize,
-    b: &mut Block<M::State>,
+    b: &mut Block<M::Block>,
     t0: usize,
     len: usize,
 ) -> u64 {
@@ -327,18 +343,24 @@ fn update_block<M: NeuronModel>(
     for (l, drive) in b.drive.iter_mut().enumerate() {
         ext += drive.emit(table, |k| b.ring.add_ex(l, next + k, cfg.w_ext));
     }
-    // step-major: the neurons of one step are independent, so their updates overlap
-    for k in 0..len {
-        let stamp = (t0 + k + 1) as u32;
-        let (ex, inh) = b.ring.rows(cur + k);
-        for (l, ((st, &x), &y)) in b.states.iter_mut().zip(ex).zip(inh).enumerate() {
-            if model.step(st, x, y) {
-                let i = b.start + l;
-                b.spikes.push((stamp, i as u32));
-                if i < n_e {
-                    stdp.record_post(&mut b.history[l], stamp);
+    // in tiles of neurons whose state stays in L1 through the slice; within a
+    // tile step-major, so that independent neurons' updates overlap
+    let n = b.history.len();
+    let (exc_start, n_exc, inh_start) = (b.exc_start, b.n_exc, b.inh_start);
+    let (spikes, history) = (&mut b.spikes, &mut b.history);
+    for from in (0..n).step_by(TILE) {
+        let to = (from + TILE).min(n);
+        for k in 0..len {
+            let stamp = (t0 + k + 1) as u32;
+            let (ex, inh) = b.ring.rows(cur + k);
+            model.step_block(&mut b.states, from, &ex[from..to], &inh[from..to], |l| {
+                if l < n_exc {
+                    spikes.push((stamp, (exc_start + l) as u32));
+                    stdp.record_post(&mut history[l], stamp);
+                } else {
+                    spikes.push((stamp, (inh_start + l - n_exc) as u32));
                 }
-            }
+            });
         }
     }
     b.ring.clear(cur, len);

@@ -83,4 +83,20 @@ impl NeuronModel for IgnoreAndFire {
             false
         }
     }
+
+    type Block = Vec<State>;
+
+    fn block(&self, states: Vec<State>) -> Vec<State> {
+        states
+    }
+
+    #[inline]
+    fn step_block(&self, block: &mut Vec<State>, from: usize, ex: &[f64], inh: &[f64], mut fired: impl FnMut(usize)) {
+        let states = &mut block[from..from + ex.len()];
+        for (j, ((s, &x), &y)) in states.iter_mut().zip(ex).zip(inh).enumerate() {
+            if self.step(s, x, y) {
+                fired(from + j);
+            }
+        }
+    }
 }

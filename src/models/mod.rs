@@ -26,6 +26,20 @@ pub trait NeuronModel: Sync {
     /// weights (pA) of the excitatory and inhibitory spikes arriving in this
     /// step. Returns true if the neuron spikes at the end of the step.
     fn step(&self, s: &mut Self::State, ex: f64, inh: f64) -> bool;
+
+    /// The states of a block of neurons in the model's own layout (for
+    /// example a structure of arrays, so that a step vectorises).
+    type Block: Send + Sync;
+
+    /// Pack the states of a block of neurons, neuron l at index l.
+    fn block(&self, states: Vec<Self::State>) -> Self::Block;
+
+    /// Advance neurons `from .. from + ex.len()` of `block` one step, neuron
+    /// `from + j` with inputs `ex[j]`, `inh[j]` (pA, as in
+    /// [`NeuronModel::step`]); `fired(l)` is called in increasing l for each
+    /// neuron l that spikes. Gives bit for bit what `step` gives neuron by
+    /// neuron.
+    fn step_block(&self, block: &mut Self::Block, from: usize, ex: &[f64], inh: &[f64], fired: impl FnMut(usize));
 }
 
 /// The models `scaling` knows.

@@ -56,12 +56,13 @@ pub fn draw_sources(l: &Layout, j: usize, mut f: impl FnMut(usize)) {
     }
 }
 
-fn build_partition(l: &Layout, targets: Range<usize>) -> Partition {
+fn build_partition(l: &Layout, (exc, inh): (Range<usize>, Range<usize>)) -> Partition {
     let n_e = l.n_e;
+    let targets = || exc.clone().chain(inh.clone());
     // pass 1: row lengths
     let mut pl_count = vec![0usize; n_e + 1];
     let mut st_count = vec![0usize; l.n + 1];
-    for j in targets.clone() {
+    for j in targets() {
         let target_is_e = j < n_e;
         draw_sources(l, j, |s| {
             if target_is_e && s < n_e {
@@ -84,15 +85,14 @@ fn build_partition(l: &Layout, targets: Range<usize>) -> Partition {
     let st_offsets = prefix(st_count);
     let n_pl = pl_offsets[n_e];
     let n_st = st_offsets[l.n];
-    // pass 2: fill, targets ascending within each row
+    // pass 2: fill, targets ascending within each row (local order is global order)
     let mut pl_fill = pl_offsets.clone();
     let mut st_fill = st_offsets.clone();
     let mut pl_targets = vec![0u32; n_pl];
     let mut st_targets = vec![0u32; n_st];
-    let start = targets.start;
-    for j in targets.clone() {
+    for (local, j) in targets().enumerate() {
         let target_is_e = j < n_e;
-        let local = (j - start) as u32;
+        let local = local as u32;
         draw_sources(l, j, |s| {
             if target_is_e && s < n_e {
                 pl_targets[pl_fill[s]] = local;
@@ -104,7 +104,8 @@ fn build_partition(l: &Layout, targets: Range<usize>) -> Partition {
         });
     }
     Partition {
-        targets: targets.start as u32..targets.end as u32,
+        exc: exc.start as u32..exc.end as u32,
+        inh: inh.start as u32..inh.end as u32,
         pl_offsets,
         pl_targets,
         pl_weights: vec![l.w_exc; n_pl],
@@ -113,16 +114,25 @@ fn build_partition(l: &Layout, targets: Range<usize>) -> Partition {
     }
 }
 
-/// Split 0..n into `parts` contiguous ranges of near-equal size.
-pub fn split(n: usize, parts: usize) -> Vec<Range<usize>> {
+/// Split the neurons into `parts` partitions, each an equal share of the
+/// excitatory neurons 0..n_e and of the inhibitory neurons n_e..n (contiguous
+/// ranges), so that each carries the same share of plastic synapses.
+pub fn split(n: usize, n_e: usize, parts: usize) -> Vec<(Range<usize>, Range<usize>)> {
     let parts = parts.clamp(1, n.max(1));
-    (0..parts).map(|i| (i * n / parts)..((i + 1) * n / parts)).collect()
+    let n_i = n - n_e;
+    (0..parts)
+        .map(|i| {
+            let e = (i * n_e / parts)..((i + 1) * n_e / parts);
+            let q = (n_e + i * n_i / parts)..(n_e + (i + 1) * n_i / parts);
+            (e, q)
+        })
+        .collect()
 }
 
 /// Build the network with `parts` target partitions (in parallel on the
 /// current rayon pool). The synapses do not depend on `parts`.
 pub fn build(l: &Layout, parts: usize) -> Network {
-    let parts = split(l.n, parts)
+    let parts = split(l.n, l.n_e, parts)
         .into_par_iter()
         .map(|r| build_partition(l, r))
         .collect();
@@ -159,13 +169,12 @@ mod tests {
         let mut indeg_i = vec![0; l.n];
         for p in &net.parts {
             for s in 0..l.n {
-                let start = p.targets.start;
                 let mut row: Vec<u32> = p.static_row(s).to_vec();
                 if s < l.n_e {
                     row.extend_from_slice(&p.pl_targets[p.pl_offsets[s]..p.pl_offsets[s + 1]]);
                 }
                 for t in row {
-                    let t = (t + start) as usize;
+                    let t = p.global(t) as usize;
                     assert_ne!(t, s, "autapse");
                     if s < l.n_e {
                         indeg_e[t] += 1;
@@ -178,6 +187,32 @@ mod tests {
         assert!(indeg_e.iter().all(|&k| k == 8));
         assert!(indeg_i.iter().all(|&k| k == 2));
         assert_eq!(net.n_synapses(), 50 * 10);
+    }
+
+    #[test]
+    fn partitions_share_both_populations() {
+        // every neuron in exactly one partition; E and I shares differ by at most one
+        for (n, n_e, parts) in [(50, 40, 3), (1250, 1000, 2), (7, 5, 7), (10, 8, 1)] {
+            let s = split(n, n_e, parts);
+            let mut seen = vec![0; n];
+            for (e, i) in &s {
+                assert!(e.end <= n_e && i.start >= n_e);
+                e.clone().chain(i.clone()).for_each(|j| seen[j] += 1);
+            }
+            assert!(seen.iter().all(|&c| c == 1));
+            let (es, is): (Vec<_>, Vec<_>) = s.iter().map(|(e, i)| (e.len(), i.len())).unzip();
+            assert!(es.iter().max().unwrap() - es.iter().min().unwrap() <= 1, "{es:?}");
+            assert!(is.iter().max().unwrap() - is.iter().min().unwrap() <= 1, "{is:?}");
+        }
+        let net = build(&layout(), 3);
+        let globals: Vec<u32> = net
+            .parts
+            .iter()
+            .flat_map(|p| (0..p.len() as u32).map(|l| p.global(l)))
+            .collect();
+        let mut sorted = globals.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..50).collect::<Vec<u32>>());
     }
 
     #[test]

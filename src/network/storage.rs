@@ -1,5 +1,6 @@
-//! Synapse storage. Each partition owns a contiguous range of target
-//! neurons and holds, grouped by source (CSR), the targets of every source
+//! Synapse storage. Each partition owns a contiguous range of excitatory
+//! and one of inhibitory target neurons (the same share of each, so that
+//! partitions carry the same plastic and static load) and holds, grouped by source (CSR), the targets of every source
 //! inside its range: plastic E->E synapses as (target, weight), static
 //! synapses as a target only (a static weight is the same for a whole
 //! projection: I_E from E sources, I_I from I sources). Within a source's
@@ -11,11 +12,13 @@ use std::ops::Range;
 /// Synapses onto one range of target neurons.
 #[derive(Debug, Clone, Default)]
 pub struct Partition {
-    /// Target neurons owned (global indices).
-    pub targets: Range<u32>,
+    /// Excitatory target neurons owned (global indices); local indices 0..exc.len().
+    pub exc: Range<u32>,
+    /// Inhibitory target neurons owned (global indices); local indices follow the excitatory ones.
+    pub inh: Range<u32>,
     /// Row offsets of plastic synapses per E source (length N_E + 1).
     pub pl_offsets: Vec<usize>,
-    /// Local target index (target - targets.start) of each plastic synapse.
+    /// Local target index (see [`Partition::global`]) of each plastic synapse.
     pub pl_targets: Vec<u32>,
     /// Weight of each plastic synapse (pA).
     pub pl_weights: Vec<f64>,
@@ -26,6 +29,32 @@ pub struct Partition {
 }
 
 impl Partition {
+    /// Neurons owned.
+    pub fn len(&self) -> usize {
+        self.exc.len() + self.inh.len()
+    }
+
+    /// Whether the partition owns no neuron.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The global index of local neuron `l`.
+    #[inline(always)]
+    pub fn global(&self, l: u32) -> u32 {
+        let n_exc = self.exc.len() as u32;
+        if l < n_exc {
+            self.exc.start + l
+        } else {
+            self.inh.start + (l - n_exc)
+        }
+    }
+
+    /// The global indices of the neurons owned, in local order.
+    pub fn neurons(&self) -> impl Iterator<Item = u32> {
+        self.exc.clone().chain(self.inh.clone())
+    }
+
     /// Plastic row of E source `s`: (local targets, weights).
     #[inline(always)]
     pub fn plastic_row(&mut self, s: usize) -> (&[u32], &mut [f64]) {
@@ -72,7 +101,7 @@ impl Network {
             for p in &self.parts {
                 let (a, b) = (p.pl_offsets[s], p.pl_offsets[s + 1]);
                 for k in a..b {
-                    f(s as u32, p.pl_targets[k] + p.targets.start, p.pl_weights[k]);
+                    f(s as u32, p.global(p.pl_targets[k]), p.pl_weights[k]);
                 }
             }
         }

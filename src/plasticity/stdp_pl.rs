@@ -12,20 +12,40 @@
 
 use crate::params::Params;
 
-/// `exp(-n * h / tau)` for integer step counts n, tabulated.
+/// `exp(-n * h / tau)` for integer step counts n, tabulated while the value
+/// is above a floor (so the table stays in cache), computed beyond.
 #[derive(Debug, Clone)]
 pub struct Decay {
     h: f64,
     tau_inv: f64,
     table: Vec<f64>,
+    /// An upper bound of `exp(-n*h/tau)` for every n past the table (the last entry).
+    tail: f64,
 }
 
+/// 2^-56: a relative change below this leaves a weight unchanged in f64.
+const NEGLIGIBLE: f64 = 1.0 / 72057594037927936.0;
+
 impl Decay {
-    /// Table for time constant `tau` (ms) at step `h` (ms) with `len` entries.
-    pub fn new(tau: f64, h: f64, len: usize) -> Self {
+    /// Table for time constant `tau` (ms) at step `h` (ms): at most `len`
+    /// entries, and none past the first value below `floor`.
+    pub fn new(tau: f64, h: f64, len: usize, floor: f64) -> Self {
         let tau_inv = 1.0 / tau;
-        let table = (0..len).map(|n| ((-(n as f64) * h) * tau_inv).exp()).collect();
-        Decay { h, tau_inv, table }
+        let mut table = Vec::new();
+        for n in 0..len.max(1) {
+            let v = ((-(n as f64) * h) * tau_inv).exp();
+            table.push(v);
+            if v < floor {
+                break;
+            }
+        }
+        let tail = *table.last().expect("at least one entry");
+        Decay {
+            h,
+            tau_inv,
+            table,
+            tail,
+        }
     }
 
     /// `exp(-n*h/tau)`, computed as NEST computes `exp((t_a - t_b) * tau_inv)`.
@@ -33,8 +53,30 @@ impl Decay {
     pub fn get(&self, n: u32) -> f64 {
         match self.table.get(n as usize) {
             Some(&v) => v,
-            None => ((-(n as f64) * self.h) * self.tau_inv).exp(),
+            None => self.exact(n),
         }
+    }
+
+    /// `exp(-n*h/tau)` without the table.
+    #[cold]
+    fn exact(&self, n: u32) -> f64 {
+        ((-(n as f64) * self.h) * self.tau_inv).exp()
+    }
+
+    /// `exp(-n*h/tau)`, or None if n is past the table and `scale` times
+    /// the decay is at most `limit` (`scale` >= 0).
+    #[inline(always)]
+    fn get_unless_below(&self, n: u32, scale: f64, limit: f64) -> Option<f64> {
+        match self.table.get(n as usize) {
+            Some(&v) => Some(v),
+            None if scale * self.tail <= limit => None,
+            None => Some(self.exact(n)),
+        }
+    }
+
+    /// Entries in the table.
+    pub fn table_len(&self) -> usize {
+        self.table.len()
     }
 }
 
@@ -76,21 +118,36 @@ pub struct StdpPl {
     pub mu: f64,
     /// Dendritic delay = full delay (steps).
     pub d: u32,
+    /// Whether a facilitation term too small to change w may be skipped
+    /// (0 <= mu <= 1, where w^mu <= max(w, 1)).
+    skip_facilitation: bool,
     plus: Decay,
     minus: Decay,
 }
 
 impl StdpPl {
-    /// The rule for the parameters (tables cover the whole simulated time).
+    /// The rule for the parameters. The decay tables cover the simulated
+    /// time, but end where a trace of 64 decayed that far could no longer
+    /// change a weight (about 1.2 s for tau_minus = 30 ms, 84 KB), so they
+    /// stay in cache; past them the exponential is computed, or skipped
+    /// where its term provably leaves the weight unchanged.
     pub fn new(p: &Params, delay_steps: usize, steps: usize) -> Self {
-        let len = (steps + 2 * delay_steps + 1).min(1 << 20);
+        let len = steps + 2 * delay_steps + 1;
+        let floor = |factor: f64| {
+            if factor > 0.0 {
+                NEGLIGIBLE / (64.0 * factor)
+            } else {
+                1.0
+            }
+        };
         StdpPl {
             lambda: p.stdp_lambda,
             alpha: p.stdp_alpha,
             mu: p.stdp_mu_plus,
             d: delay_steps as u32,
-            plus: Decay::new(p.stdp_tau_plus, p.dt, len),
-            minus: Decay::new(p.stdp_tau_minus, p.dt, len),
+            skip_facilitation: (0.0..=1.0).contains(&p.stdp_mu_plus),
+            plus: Decay::new(p.stdp_tau_plus, p.dt, len, floor(p.stdp_lambda.abs())),
+            minus: Decay::new(p.stdp_tau_minus, p.dt, len, floor((p.stdp_lambda * p.stdp_alpha).abs())),
         }
     }
 
@@ -108,7 +165,7 @@ impl StdpPl {
     /// The new weight of a synapse with weight `w` for a presynaptic spike
     /// with stamp `t`, given the presynaptic trace before this spike and the
     /// postsynaptic history (facilitation, then depression).
-    #[inline]
+    #[inline(always)]
     pub fn transmit(&self, mut w: f64, pre: PreTrace, t: u32, post: &PostHistory) -> f64 {
         // a zero weight stays exactly zero: facilitation adds lambda * 0^mu * k = 0
         // and depression subtracts lambda * alpha * 0 * K = 0 (mu > 0)
@@ -116,12 +173,7 @@ impl StdpPl {
             return 0.0;
         }
         let h = &post.entries;
-        let t_minus_d = t as i64 - self.d as i64;
-        // last entry with t_k <= t - d, scanning back over the few newer ones
-        let mut end = h.len();
-        while end > 0 && h[end - 1].t as i64 > t_minus_d {
-            end -= 1;
-        }
+        let end = self.window_end(h, t);
         // facilitation by post spikes in (t_last - d, t - d]; Kplus == 0 (no earlier
         // pre spike) adds exactly 0, so it is skipped
         if pre.kplus != 0.0 {
@@ -131,24 +183,76 @@ impl StdpPl {
                 start -= 1;
             }
             for e in &h[start..end] {
-                let n = e.t + self.d - pre.t_last; // t_last - (t_k + d) = -n steps, n >= 1
-                let kplus = pre.kplus * self.plus.get(n);
-                w += self.lambda * w.powf(self.mu) * kplus;
+                w = self.facilitate(w, pre, e.t + self.d - pre.t_last);
             }
         }
-        // depression by the trace of the last post spike strictly before t - d
+        self.depress(w, self.depression(h, end, t))
+    }
+
+    /// The number of history entries with t_k <= t - d (scanning back over the few newer ones).
+    #[inline(always)]
+    fn window_end(&self, h: &[HistEntry], t: u32) -> usize {
+        let t_minus_d = t as i64 - self.d as i64;
+        let mut end = h.len();
+        while end > 0 && h[end - 1].t as i64 > t_minus_d {
+            end -= 1;
+        }
+        end
+    }
+
+    /// The depression by the last post spike strictly before t - d among
+    /// `h[..end]`: (steps from it to t - d, its trace), if there is one.
+    #[inline(always)]
+    fn depression(&self, h: &[HistEntry], end: usize, t: u32) -> Option<(u32, f64)> {
+        let t_minus_d = t as i64 - self.d as i64;
         let mut j = end;
         while j > 0 && h[j - 1].t as i64 >= t_minus_d {
             j -= 1;
         }
-        if j > 0 {
-            let e = h[j - 1];
-            let n = (t_minus_d - e.t as i64) as u32;
-            let kminus = e.kminus * self.minus.get(n);
-            let nw = w - self.lambda * self.alpha * w * kminus;
-            w = if nw > 0.0 { nw } else { 0.0 };
+        (j > 0).then(|| ((t_minus_d - h[j - 1].t as i64) as u32, h[j - 1].kminus))
+    }
+
+    /// One facilitation term: a post spike n steps after t_last - d
+    /// (t_last - (t_k + d) = -n steps, n >= 1).
+    #[inline(always)]
+    fn facilitate(&self, w: f64, pre: PreTrace, n: u32) -> f64 {
+        // skip a term below w * 2^-56 (under a quarter ulp of w): then w + term == w exactly.
+        // With w^mu <= max(w, 1) and four roundings, |term| <= |lambda| Kplus
+        // decay max(w, 1) (1 + 2^-50), below that bound when the limit holds.
+        let limit = if self.skip_facilitation && w >= f64::MIN_POSITIVE {
+            w.min(1.0) * NEGLIGIBLE
+        } else {
+            -1.0
+        };
+        match self.plus.get_unless_below(n, self.lambda.abs() * pre.kplus, limit) {
+            None => w,
+            Some(decay) => {
+                let kplus = pre.kplus * decay;
+                w + self.lambda * w.powf(self.mu) * kplus
+            }
         }
-        w
+    }
+
+    /// The depression step for `dep` from [`StdpPl::depression`].
+    #[inline(always)]
+    fn depress(&self, w: f64, dep: Option<(u32, f64)>) -> f64 {
+        let Some((n, kminus_k)) = dep else {
+            return w;
+        };
+        // skip a decrement below w * 2^-56 (a quarter ulp of w, w > 0): w - it == w exactly
+        let scale = (self.lambda * self.alpha).abs() * kminus_k;
+        match self.minus.get_unless_below(n, scale, NEGLIGIBLE / 2.0) {
+            None => w,
+            Some(decay) => {
+                let kminus = kminus_k * decay;
+                let nw = w - self.lambda * self.alpha * w * kminus;
+                if nw > 0.0 {
+                    nw
+                } else {
+                    0.0
+                }
+            }
+        }
     }
 
     /// Advance a presynaptic trace past its spike with stamp `t`.
@@ -156,5 +260,86 @@ impl StdpPl {
     pub fn update_pre(&self, pre: &mut PreTrace, t: u32) {
         pre.kplus = pre.kplus * self.plus.get(t - pre.t_last) + 1.0;
         pre.t_last = t;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{stream, Purpose};
+    use rand::Rng;
+
+    /// The rule as the model description states it: every exponential
+    /// evaluated, nothing skipped.
+    fn naive(p: &Params, d: u32, mut w: f64, pre: PreTrace, t: u32, post: &[(u32, f64)]) -> f64 {
+        let exp = |dt_steps: f64, tau: f64| ((dt_steps * p.dt) * (1.0 / tau)).exp();
+        let (t, d, t_last) = (t as i64, d as i64, pre.t_last as i64);
+        if w == 0.0 {
+            return 0.0;
+        }
+        if pre.kplus != 0.0 {
+            for &(tk, _) in post
+                .iter()
+                .filter(|&&(tk, _)| t_last - d < tk as i64 && tk as i64 <= t - d)
+            {
+                let kplus = pre.kplus * exp(-((tk as i64 + d - t_last) as f64), p.stdp_tau_plus);
+                w += p.stdp_lambda * w.powf(p.stdp_mu_plus) * kplus;
+            }
+        }
+        if let Some(&(tj, kminus_j)) = post.iter().rev().find(|&&(tj, _)| (tj as i64) < t - d) {
+            let kminus = kminus_j * exp(-((t - d - tj as i64) as f64), p.stdp_tau_minus);
+            let nw = w - p.stdp_lambda * p.stdp_alpha * w * kminus;
+            w = if nw > 0.0 { nw } else { 0.0 };
+        }
+        w
+    }
+
+    #[test]
+    fn short_tables_and_skips_are_exact() {
+        // post spikes up to 40 s apart, weights from 1e-12 to 1e3 pA: the
+        // tabulated, skipping rule must give the naive rule's weight bit for bit
+        let p = Params::default();
+        let d = 12;
+        let rule = StdpPl::new(&p, d as usize, 400_000);
+        assert!(rule.plus.table_len() < 10_000 && rule.minus.table_len() < 20_000);
+        let mut rng = stream(11, Purpose::Init, 0);
+        let (mut skipped_region, mut cases) = (0, 0);
+        for _ in 0..20_000 {
+            let mut post = PostHistory::default();
+            let mut t = rng.random_range(1..20u32);
+            for _ in 0..rng.random_range(0..6) {
+                rule.record_post(&mut post, t);
+                t += [
+                    rng.random_range(1..200),
+                    rng.random_range(1..20_000),
+                    rng.random_range(1..200_000),
+                ][rng.random_range(0..3)];
+            }
+            let t_last = rng.random_range(1..t.max(2));
+            let pre = PreTrace {
+                kplus: [0.0, 1.0, rng.random_range(1.0..3.0)][rng.random_range(0..3)],
+                t_last,
+            };
+            let stamp = t + rng.random_range(0..30_000);
+            let w = 10f64.powf(rng.random_range(-12.0..3.0));
+            let entries: Vec<(u32, f64)> = post.entries.iter().map(|e| (e.t, e.kminus)).collect();
+            let want = naive(&p, d, w, pre, stamp, &entries);
+            let got = rule.transmit(w, pre, stamp, &post);
+            assert_eq!(
+                got.to_bits(),
+                want.to_bits(),
+                "w {w}, pre {pre:?}, t {stamp}, post {entries:?}"
+            );
+            cases += 1;
+            let past = |tk: u32, len: usize| stamp as i64 - d as i64 - tk as i64 > len as i64;
+            if entries.iter().any(|&(tk, _)| past(tk, rule.minus.table_len()))
+                && entries
+                    .iter()
+                    .any(|&(tk, _)| (tk + d) as i64 - t_last as i64 >= rule.plus.table_len() as i64 && past(tk, 0))
+            {
+                skipped_region += 1;
+            }
+        }
+        assert!(skipped_region > cases / 10, "the test must reach past the tables");
     }
 }
