@@ -57,15 +57,15 @@ pub mod calib {
     /// Factor on the size-dependent memory (allocator slack, thread arenas).
     pub const MEM_MARGIN: f64 = 1.15;
     /// Build (create and connect) time per synapse, one thread (s).
-    pub const BUILD_S_PER_SYNAPSE: f64 = 1.1e-8;
+    pub const BUILD_S_PER_SYNAPSE: f64 = 9.0e-9;
     /// iaf_psc_alpha: update time per neuron and simulated second, one thread (s).
-    pub const IAF_UPDATE_S: f64 = 2.8e-5;
+    pub const IAF_UPDATE_S: f64 = 2.0e-5;
     /// iaf_psc_alpha: delivery time per synaptic event incl. STDP, one thread (s).
-    pub const IAF_EVENT_S: f64 = 2.3e-8;
+    pub const IAF_EVENT_S: f64 = 1.43e-8;
     /// ignore_and_fire: update time per neuron and simulated second, one thread (s).
-    pub const IGNORE_UPDATE_S: f64 = 1.36e-5;
+    pub const IGNORE_UPDATE_S: f64 = 1.51e-5;
     /// ignore_and_fire: delivery time per synaptic event incl. STDP, one thread (s).
-    pub const IGNORE_EVENT_S: f64 = 2.17e-8;
+    pub const IGNORE_EVENT_S: f64 = 1.41e-8;
     /// Speed-up per additional thread (1 = perfect scaling).
     pub const PARALLEL_EFFICIENCY: f64 = 1.0;
     /// iaf_psc_alpha rate below [`IAF_SMALL_N`] (1/s); measured 4.9/s at N = 1250.
