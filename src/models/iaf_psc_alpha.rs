@@ -236,31 +236,26 @@ impl NeuronModel for IafPscAlpha {
             end <= b.len() && inh.len() == ex.len(),
             "one input per neuron of the block"
         );
-        let mut l = from;
-        #[cfg(target_arch = "x86_64")]
-        if b.simd {
-            // the neurons before the first whole group of four one by one
-            while l < end && l % 4 != 0 {
+        // neuron by neuron: where there is no AVX2, and around the whole groups of four
+        let scalar = |b: &mut Block, range: std::ops::Range<usize>, fired: &mut dyn FnMut(usize)| {
+            for l in range {
                 let mut s = b.get(l);
                 let spiked = self.step(&mut s, ex[l - from], inh[l - from]);
                 b.set(l, s);
                 if spiked {
                     fired(l);
                 }
-                l += 1;
             }
+        };
+        let mut l = from;
+        #[cfg(target_arch = "x86_64")]
+        if b.simd {
+            let first_group = from.next_multiple_of(4).min(end);
+            scalar(b, from..first_group, &mut fired);
             // SAFETY: b.simd is only set where the CPU has AVX2; the range is checked above
-            l = unsafe { avx2::step(self, b, from, l, end, ex, inh, &mut fired) };
+            l = unsafe { avx2::step(self, b, from, first_group, end, ex, inh, &mut fired) };
         }
-        while l < end {
-            let mut s = b.get(l);
-            let spiked = self.step(&mut s, ex[l - from], inh[l - from]);
-            b.set(l, s);
-            if spiked {
-                fired(l);
-            }
-            l += 1;
-        }
+        scalar(b, l..end, &mut fired);
     }
 }
 
