@@ -68,12 +68,6 @@ fn prefetch<T>(x: Option<&T>) {
 
 /// Per-partition neuron state.
 struct Block<B> {
-    /// Global index of local neuron 0 (the first excitatory neuron owned).
-    exc_start: usize,
-    /// Excitatory neurons owned: local 0..n_exc; the inhibitory ones follow.
-    n_exc: usize,
-    /// Global index of the first inhibitory neuron owned.
-    inh_start: usize,
     states: B,
     ring: InputRing,
     drive: Vec<PoissonDrive>,
@@ -129,9 +123,6 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
                     .map(|i| PoissonDrive::new(cfg.seed, i as usize))
                     .collect();
                 Block {
-                    exc_start: part.exc.start as usize,
-                    n_exc: part.exc.len(),
-                    inh_start: part.inh.start as usize,
                     states,
                     ring: InputRing::new(n, cfg.delay),
                     drive,
@@ -199,7 +190,7 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
                 }
                 let tic2 = Instant::now();
                 let table = if len == d { counts } else { &last_table };
-                tally.external += update_block(model, stdp, cfg, table, b, t0, len);
+                tally.external += update_block(model, stdp, cfg, table, b, p, t0, len);
                 std::mem::swap(&mut *outboxes[w].lock().expect("outbox lock"), &mut b.spikes);
                 barrier.wait();
                 let tic3 = Instant::now();
@@ -322,7 +313,8 @@ impl SpinBarrier {
     }
 }
 
-/// Advance one block `len` steps from step `t0`; returns the number of external events.
+/// Advance the block of partition `p` `len` steps from step `t0`; returns
+/// the number of external events.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
 fn update_block<M: NeuronModel>(
@@ -331,6 +323,7 @@ fn update_block<M: NeuronModel>(
     cfg: &EngineConfig,
     table: &CountTable,
     b: &mut Block<M::Block>,
+    p: &Partition,
     t0: usize,
     len: usize,
 ) -> u64 {
@@ -346,7 +339,7 @@ fn update_block<M: NeuronModel>(
     // in tiles of neurons whose state stays in L1 through the slice; within a
     // tile step-major, so that independent neurons' updates overlap
     let n = b.history.len();
-    let (exc_start, n_exc, inh_start) = (b.exc_start, b.n_exc, b.inh_start);
+    let n_exc = p.exc.len();
     let (spikes, history) = (&mut b.spikes, &mut b.history);
     for from in (0..n).step_by(TILE) {
         let to = (from + TILE).min(n);
@@ -354,11 +347,10 @@ fn update_block<M: NeuronModel>(
             let stamp = (t0 + k + 1) as u32;
             let (ex, inh) = b.ring.rows(cur + k);
             model.step_block(&mut b.states, from, &ex[from..to], &inh[from..to], |l| {
+                spikes.push((stamp, p.global(l as u32)));
+                // the excitatory neurons come first; only they have a spike history
                 if l < n_exc {
-                    spikes.push((stamp, (exc_start + l) as u32));
                     stdp.record_post(&mut history[l], stamp);
-                } else {
-                    spikes.push((stamp, (inh_start + l - n_exc) as u32));
                 }
             });
         }
