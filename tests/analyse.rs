@@ -49,6 +49,13 @@ fn analyse() -> Command {
     Command::cargo_bin("scaling").unwrap()
 }
 
+/// `scaling analyse DATA --out FIGS`, to which a test adds its own flags.
+fn analyse_into(data: &Path, figs: &Path) -> Command {
+    let mut c = analyse();
+    c.arg("analyse").arg(data).arg("--out").arg(figs);
+    c
+}
+
 fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
@@ -65,11 +72,7 @@ fn example_tree_figure_and_tables() {
     copy_tree(&example_tree(), &data);
     std::fs::write(data.join("sweep.json"), "[]").unwrap(); // a manifest: ignored
     let figs = tmp.path().join("figs");
-    analyse()
-        .arg("analyse")
-        .arg(&data)
-        .arg("--out")
-        .arg(&figs)
+    analyse_into(&data, &figs)
         .assert()
         .success()
         .stdout(predicate::str::contains("iaf_psc_alpha"))
@@ -140,11 +143,7 @@ fn compare_adds_ratios_and_second_style() {
         write_point(&data, n, model, None, &record(sim, rate, wm, 20.0));
     }
     let figs = tmp.path().join("figs");
-    analyse()
-        .arg("analyse")
-        .arg(&data)
-        .arg("--out")
-        .arg(&figs)
+    analyse_into(&data, &figs)
         .arg("--compare")
         .arg(example_tree())
         .args(["--label", "NEST"])
@@ -188,11 +187,7 @@ fn seeds_give_mean_and_sd() {
     }
     write_point(&data, 1000, "ignore_and_fire", None, &record(5.0, 1.0, 26.0, 20.0));
     let figs = tmp.path().join("figs");
-    let out = analyse()
-        .arg("analyse")
-        .arg(&data)
-        .arg("--out")
-        .arg(&figs)
+    let out = analyse_into(&data, &figs)
         .args(["--models", "ignore", "--json"])
         .assert()
         .success()
@@ -215,11 +210,7 @@ fn seeds_give_mean_and_sd() {
     check_png(&figs.join("scaling.png"), 900, 1200);
 
     // the text table shows the seeds column and mean ± sd
-    analyse()
-        .arg("analyse")
-        .arg(&data)
-        .arg("--out")
-        .arg(&figs)
+    analyse_into(&data, &figs)
         .arg("--no-per-run")
         .assert()
         .success()
@@ -234,11 +225,7 @@ fn missing_points_warn_and_draw_what_exists() {
     write_point(&data, 100, "iaf_psc_alpha", None, &record(1.0, 4.6, 42.0, 300.0));
     write_point(&data, 200, "iaf_psc_alpha", None, &record(2.0, 2.0, 27.0, 90.0));
     let figs = tmp.path().join("figs");
-    analyse()
-        .arg("analyse")
-        .arg(&data)
-        .arg("--out")
-        .arg(&figs)
+    analyse_into(&data, &figs)
         .assert()
         .success()
         .stderr(predicate::str::contains("warning"))
@@ -246,20 +233,12 @@ fn missing_points_warn_and_draw_what_exists() {
     check_png(&figs.join("scaling.png"), 900, 1200);
 
     write_point(&data, 100, "ignore_and_fire", None, &record(1.0, 1.0, 26.0, 25.0));
-    analyse()
-        .arg("analyse")
-        .arg(&data)
-        .arg("--out")
-        .arg(&figs)
+    analyse_into(&data, &figs)
         .assert()
         .success()
         .stderr(predicate::str::contains("ignore_and_fire has no result for N = 200"));
     // --quiet: no warning, no table, no note
-    analyse()
-        .arg("analyse")
-        .arg(&data)
-        .arg("--out")
-        .arg(&figs)
+    analyse_into(&data, &figs)
         .arg("--quiet")
         .assert()
         .success()
@@ -298,11 +277,7 @@ fn per_run_figures() {
     )
     .unwrap();
     let figs = tmp.path().join("figs");
-    analyse()
-        .arg("analyse")
-        .arg(&data)
-        .arg("--out")
-        .arg(&figs)
+    analyse_into(&data, &figs)
         .assert()
         .success()
         .stderr(predicate::str::contains("per-run"));
@@ -312,24 +287,13 @@ fn per_run_figures() {
     assert!(read(&pr.join("raster.svg")).starts_with("<svg"));
 
     let figs2 = tmp.path().join("figs2");
-    analyse()
-        .arg("analyse")
-        .arg(&data)
-        .arg("--out")
-        .arg(&figs2)
-        .arg("--no-per-run")
-        .assert()
-        .success();
+    analyse_into(&data, &figs2).arg("--no-per-run").assert().success();
     assert!(figs2.join("scaling.png").exists());
     assert!(!figs2.join("N50").exists());
 
     // a corrupt spike file names file and line
     std::fs::write(d.join("spikes.dat"), "sender\ttime_ms\n1\t2.0\n3\tx\n").unwrap();
-    analyse()
-        .arg("analyse")
-        .arg(&data)
-        .arg("--out")
-        .arg(&figs)
+    analyse_into(&data, &figs)
         .assert()
         .failure()
         .stderr(predicate::str::contains("spikes.dat"))
@@ -438,14 +402,7 @@ fn run_then_analyse() {
     }
     // analyse again, into another directory, and check the table against data.json
     let figs2 = dir.path().join("figs2");
-    let out = analyse()
-        .arg("analyse")
-        .arg(&data)
-        .arg("--out")
-        .arg(&figs2)
-        .arg("--json")
-        .output()
-        .unwrap();
+    let out = analyse_into(&data, &figs2).arg("--json").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let table: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let csv = read(&figs2.join("scaling.csv"));
