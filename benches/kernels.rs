@@ -49,6 +49,15 @@ fn neuron_update(c: &mut Criterion) {
     let mut states: Vec<_> = (0..NEURONS)
         .map(|i| ign.init(&mut stream(1, Purpose::Init, i as u64)))
         .collect();
+    let mut block = ign.block(states.clone());
+    let zeros = vec![0.0; NEURONS];
+    g.bench_function("ignore_and_fire/one step, block", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            ign.step_block(&mut block, 0, &zeros, &zeros, |_| n += 1);
+            black_box(n)
+        })
+    });
     g.bench_function("ignore_and_fire/one step", |b| {
         b.iter(|| {
             let mut n = 0;

@@ -22,6 +22,18 @@ pub struct IgnoreAndFire {
     pub phase: (f64, f64),
 }
 
+/// Neurons whose countdowns are checked together in [`NeuronModel::step_block`].
+const GROUP: usize = 16;
+
+/// The states of a block of neurons as a structure of arrays (neuron l at index l).
+#[derive(Debug, Clone, Default)]
+pub struct Block {
+    /// Steps between spikes.
+    pub period: Vec<u32>,
+    /// Steps until the next spike.
+    pub countdown: Vec<u32>,
+}
+
 /// The state of one neuron.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct State {
@@ -84,19 +96,91 @@ impl NeuronModel for IgnoreAndFire {
         }
     }
 
-    type Block = Vec<State>;
+    type Block = Block;
 
-    fn block(&self, states: Vec<State>) -> Vec<State> {
-        states
+    fn block(&self, states: Vec<State>) -> Block {
+        Block {
+            period: states.iter().map(|s| s.period).collect(),
+            countdown: states.iter().map(|s| s.countdown).collect(),
+        }
     }
 
     #[inline]
-    fn step_block(&self, block: &mut Vec<State>, from: usize, ex: &[f64], inh: &[f64], mut fired: impl FnMut(usize)) {
-        let states = &mut block[from..from + ex.len()];
-        for (j, ((s, &x), &y)) in states.iter_mut().zip(ex).zip(inh).enumerate() {
-            if self.step(s, x, y) {
-                fired(from + j);
+    fn step_block(&self, b: &mut Block, from: usize, ex: &[f64], inh: &[f64], mut fired: impl FnMut(usize)) {
+        let to = from + ex.len();
+        assert!(
+            to <= b.countdown.len() && inh.len() == ex.len(),
+            "one input per neuron of the block"
+        );
+        // groups of GROUP: in most steps none of them fires, and the step is a
+        // countdown for all of them (vectorised); otherwise neuron by neuron
+        let mut l = from;
+        while l < to {
+            let end = (l + GROUP).min(to);
+            let countdown = &mut b.countdown[l..end];
+            if countdown.len() == GROUP && countdown.iter().fold(true, |a, &c| a & (c != 0)) {
+                countdown.iter_mut().for_each(|c| *c -= 1);
+            } else {
+                for i in l..end {
+                    let mut s = State {
+                        period: b.period[i],
+                        countdown: b.countdown[i],
+                    };
+                    if self.step(&mut s, ex[i - from], inh[i - from]) {
+                        fired(i);
+                    }
+                    b.countdown[i] = s.countdown;
+                }
             }
+            l = end;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{stream, Purpose};
+
+    #[test]
+    fn block_step_is_the_scalar_step() {
+        // short periods, so that groups with a spike and groups without both occur
+        let m = IgnoreAndFire {
+            h: 0.125,
+            rate: (300.0, 1500.0),
+            phase: (0.0, 1.0),
+        };
+        for n in [1usize, 15, 16, 17, 50] {
+            let mut rng = stream(6, Purpose::Init, n as u64);
+            let mut states: Vec<State> = (0..n).map(|_| m.init(&mut rng)).collect();
+            let mut block = m.block(states.clone());
+            let zeros = vec![0.0; n];
+            let (mut spikes, mut quiet_groups) = (0, 0);
+            for step in 0..400 {
+                let mut want = Vec::new();
+                for (l, s) in states.iter_mut().enumerate() {
+                    if m.step(s, 0.0, 0.0) {
+                        want.push(l);
+                    }
+                }
+                quiet_groups += (n >= 16 && !want.iter().any(|&l| l < 16)) as usize;
+                // in two pieces, the first of odd length
+                let cut = ((n / 2) | 1).min(n);
+                let mut got = Vec::new();
+                m.step_block(&mut block, 0, &zeros[..cut], &zeros[..cut], |l| got.push(l));
+                m.step_block(&mut block, cut, &zeros[cut..], &zeros[cut..], |l| got.push(l));
+                assert_eq!(got, want, "n {n} step {step}");
+                for (l, s) in states.iter().enumerate() {
+                    assert_eq!(
+                        (block.period[l], block.countdown[l]),
+                        (s.period, s.countdown),
+                        "n {n} step {step}"
+                    );
+                }
+                spikes += want.len();
+            }
+            assert!(spikes > 0, "n {n}: the test must exercise spikes");
+            assert!(n < 16 || quiet_groups > 0, "n {n}: and steps without them");
         }
     }
 }
