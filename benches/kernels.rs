@@ -5,7 +5,7 @@
 
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use rand::Rng;
-use scaling::engine::drive::{CountTable, PoissonDrive};
+use scaling::engine::drive::{CountTable, DriveBlock};
 use scaling::models::{IafPscAlpha, IgnoreAndFire, NeuronModel};
 use scaling::params::Params;
 use scaling::plasticity::{PostHistory, PreTrace, StdpPl};
@@ -72,17 +72,13 @@ fn neuron_update(c: &mut Criterion) {
 
 fn poisson_drive(c: &mut Criterion) {
     let d = Params::default().derive().unwrap();
-    let table = CountTable::new(d.nu_X * 0.125 / 1000.0, d.delay_steps);
-    let mut drives: Vec<_> = (0..NEURONS).map(|i| PoissonDrive::new(1, i)).collect();
-    let mut sink = vec![0.0f64; NEURONS * 12];
+    let table = CountTable::new(d.nu_X * 0.125 / 1000.0);
+    let mut block = DriveBlock::new(1, 0..NEURONS as u32);
+    let mut rows = vec![0.0f64; NEURONS * 12];
     let mut g = c.benchmark_group("poisson_drive");
     g.throughput(Throughput::Elements(NEURONS as u64));
     g.bench_function("one slice of 12 steps", |b| {
-        b.iter(|| {
-            for (l, dr) in drives.iter_mut().enumerate() {
-                dr.emit(&table, |k| sink[k * NEURONS + l] += 31.78);
-            }
-        })
+        b.iter(|| black_box(block.fill(&table, &mut rows, NEURONS, 12, 31.78)))
     });
     g.finish();
 }

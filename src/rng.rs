@@ -19,17 +19,22 @@ pub enum Purpose {
     Poisson = 3,
 }
 
-fn splitmix64(mut z: u64) -> u64 {
+/// The SplitMix64 output for state `z` (its state advanced by the golden gamma, then mixed).
+pub fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
 }
 
+/// The 64-bit seed of the stream for (`seed`, `purpose`, `index`).
+pub fn stream_seed(seed: u64, purpose: Purpose, index: u64) -> u64 {
+    splitmix64(splitmix64(splitmix64(seed) ^ purpose as u64) ^ index)
+}
+
 /// The stream for (`seed`, `purpose`, `index`).
 pub fn stream(seed: u64, purpose: Purpose, index: u64) -> Stream {
-    let h = splitmix64(splitmix64(splitmix64(seed) ^ purpose as u64) ^ index);
-    Stream::seed_from_u64(h)
+    Stream::seed_from_u64(stream_seed(seed, purpose, index))
 }
 
 #[cfg(test)]

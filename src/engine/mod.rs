@@ -25,7 +25,7 @@ use crate::network::{Network, Partition};
 use crate::output::data_json::Phases;
 use crate::plasticity::{PostHistory, PreTrace, StdpPl};
 use crate::rng::{stream, Purpose};
-use drive::{CountTable, PoissonDrive};
+use drive::{CountTable, DriveBlock};
 use rayon::prelude::*;
 use ring::InputRing;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -70,7 +70,7 @@ fn prefetch<T>(x: Option<&T>) {
 struct Block<B> {
     states: B,
     ring: InputRing,
-    drive: Vec<PoissonDrive>,
+    drive: DriveBlock,
     history: Vec<PostHistory>,
     spikes: Vec<(u32, u32)>,
 }
@@ -118,10 +118,7 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
                         .map(|i| model.init(&mut stream(cfg.seed, Purpose::Init, i as u64)))
                         .collect(),
                 );
-                let drive = part
-                    .neurons()
-                    .map(|i| PoissonDrive::new(cfg.seed, i as usize))
-                    .collect();
+                let drive = DriveBlock::new(cfg.seed, part.neurons());
                 Block {
                     states,
                     ring: InputRing::new(n, cfg.delay),
@@ -132,7 +129,7 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
             })
             .collect();
         let pre = vec![PreTrace::default(); net.n_e];
-        let counts = CountTable::new(cfg.poisson_mean, cfg.delay);
+        let counts = CountTable::new(cfg.poisson_mean);
         Simulation {
             model,
             stdp,
@@ -161,7 +158,6 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
         let (d, steps, n_e) = (self.cfg.delay, self.cfg.steps, self.net.n_e);
         let (model, stdp, cfg, counts) = (self.model, &self.stdp, &self.cfg, &self.counts);
         let (w_exc, w_inh) = (self.net.w_exc, self.net.w_inh);
-        let last_table = CountTable::new(cfg.poisson_mean, steps % d);
         let workers = self.blocks.len();
         let barrier = SpinBarrier::new(workers);
         let stop = AtomicBool::new(false);
@@ -189,8 +185,7 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
                     tally.synaptic += deliver(stdp, n_e, w_exc, w_inh, b, p, &g.spikes, &g.snapshots, t0 - d, d);
                 }
                 let tic2 = Instant::now();
-                let table = if len == d { counts } else { &last_table };
-                tally.external += update_block(model, stdp, cfg, table, b, p, t0, len);
+                tally.external += update_block(model, stdp, cfg, counts, b, p, t0, len);
                 std::mem::swap(&mut *outboxes[w].lock().expect("outbox lock"), &mut b.spikes);
                 barrier.wait();
                 let tic3 = Instant::now();
@@ -331,11 +326,10 @@ fn update_block<M: NeuronModel>(
     let d = cfg.delay;
     let cur = b.ring.half(t0 / d);
     let next = b.ring.half(t0 / d + 1);
-    // external drive emitted in this slice arrives D steps later: next half, same offset
-    let mut ext = 0u64;
-    for (l, drive) in b.drive.iter_mut().enumerate() {
-        ext += drive.emit(table, |k| b.ring.add_ex(l, next + k, cfg.w_ext));
-    }
+    // external drive emitted in this slice arrives D steps later: next half, same
+    // offset, written before any recurrent spike is added there
+    let (rows, stride) = b.ring.ex_rows_mut(next, len);
+    let ext = b.drive.fill(table, rows, stride, len, cfg.w_ext);
     // in tiles of neurons whose state stays in L1 through the slice; within a
     // tile step-major, so that independent neurons' updates overlap
     let n = b.history.len();
@@ -355,7 +349,7 @@ fn update_block<M: NeuronModel>(
             });
         }
     }
-    b.ring.clear(cur, len);
+    b.ring.clear_inh(cur, len);
     ext
 }
 

@@ -51,12 +51,18 @@ impl InputRing {
         (&self.ex[r.clone()], &self.inh[r])
     }
 
-    /// Set the `len` rows from `slot` on to zero (one memset per channel:
-    /// the rows of a half are contiguous).
-    pub fn clear(&mut self, slot: usize, len: usize) {
+    /// The excitatory rows of `len` slots from `slot`, for writing whole
+    /// rows: the slice of the buffer from the first row, and the row stride
+    /// (at least the neuron count rounded up to 8).
+    pub fn ex_rows_mut(&mut self, slot: usize, len: usize) -> (&mut [f64], usize) {
         let r = slot * self.stride..(slot + len) * self.stride;
-        self.ex[r.clone()].fill(0.0);
-        self.inh[r].fill(0.0);
+        (&mut self.ex[r], self.stride)
+    }
+
+    /// Zero the inhibitory rows of `len` slots from `slot` (after they are
+    /// read; the excitatory rows are overwritten by the next drive).
+    pub fn clear_inh(&mut self, slot: usize, len: usize) {
+        self.inh[slot * self.stride..(slot + len) * self.stride].fill(0.0);
     }
 }
 
