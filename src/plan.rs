@@ -42,9 +42,10 @@ use crate::sweep::{point_params, Point};
 /// summed over the 11 points of a model: update coefficient = `threads *
 /// phases.update / (N * T)`, event coefficient = `threads * (phases.deliver +
 /// phases.gather) / (n_spikes * K)`, build = `threads * build_time /
-/// n_synapses`. The rates are the measured ones, rounded up: iaf_psc_alpha
-/// 4.9/s at N = 1250 and 1.0-1.4/s from N = 2500 on with seed 1 (NEST's
-/// seeds give 4.2 ± 0.4 and 2.5 ± 1.4 at the two smallest sizes).
+/// n_synapses`. The rates are typical measured ones: iaf_psc_alpha 4.5 ±
+/// 0.6/s at N = 1250 over seeds 1-40 (5.5/s with seed 1) and 1.0-1.4/s from
+/// N = 2500 on with seed 1 (NEST's seeds 1-36 give 4.4 ± 0.5 at N = 1250,
+/// seeds 1-3 2.5 ± 1.4 at N = 2500).
 ///
 /// Threads: coefficients are single-thread costs; the estimate divides by
 /// `1 + PARALLEL_EFFICIENCY * (t - 1)` with t = min(threads, cores).
@@ -57,18 +58,18 @@ pub mod calib {
     /// Factor on the size-dependent memory (allocator slack, thread arenas).
     pub const MEM_MARGIN: f64 = 1.15;
     /// Build (create and connect) time per synapse, one thread (s).
-    pub const BUILD_S_PER_SYNAPSE: f64 = 9.0e-9;
+    pub const BUILD_S_PER_SYNAPSE: f64 = 9.2e-9;
     /// iaf_psc_alpha: update time per neuron and simulated second, one thread (s).
-    pub const IAF_UPDATE_S: f64 = 2.0e-5;
+    pub const IAF_UPDATE_S: f64 = 1.49e-5;
     /// iaf_psc_alpha: delivery time per synaptic event incl. STDP, one thread (s).
-    pub const IAF_EVENT_S: f64 = 1.43e-8;
+    pub const IAF_EVENT_S: f64 = 1.38e-8;
     /// ignore_and_fire: update time per neuron and simulated second, one thread (s).
-    pub const IGNORE_UPDATE_S: f64 = 1.51e-5;
+    pub const IGNORE_UPDATE_S: f64 = 6.74e-6;
     /// ignore_and_fire: delivery time per synaptic event incl. STDP, one thread (s).
-    pub const IGNORE_EVENT_S: f64 = 1.41e-8;
+    pub const IGNORE_EVENT_S: f64 = 1.37e-8;
     /// Speed-up per additional thread (1 = perfect scaling).
     pub const PARALLEL_EFFICIENCY: f64 = 1.0;
-    /// iaf_psc_alpha rate below [`IAF_SMALL_N`] (1/s); measured 4.9/s at N = 1250.
+    /// iaf_psc_alpha rate below [`IAF_SMALL_N`] (1/s); measured 4.5 ± 0.6/s at N = 1250.
     pub const IAF_RATE_SMALL: f64 = 5.0;
     /// iaf_psc_alpha rate from [`IAF_SMALL_N`] on (1/s); measured 1.0-1.4/s.
     pub const IAF_RATE: f64 = 1.2;
