@@ -51,9 +51,9 @@ pub struct Params {
     pub stdp_tau_plus: f64,
     /// Postsynaptic trace time constant (ms).
     pub stdp_tau_minus: f64,
-    /// ignore_and_fire rates are drawn from U(rate_dist[0], rate_dist[1]) (1/s).
+    /// ignore_and_fire rates are drawn from U(`rate_dist[0]`, `rate_dist[1]`) (1/s).
     pub rate_dist: [f64; 2],
-    /// ignore_and_fire phases are drawn from U(phase_dist[0], phase_dist[1]).
+    /// ignore_and_fire phases are drawn from U(`phase_dist[0]`, `phase_dist[1]`).
     pub phase_dist: [f64; 2],
     /// iaf_psc_alpha initial membrane potentials are drawn from U(V_init_min, V_init_max) (mV).
     pub V_init_min: f64,
