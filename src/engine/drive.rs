@@ -64,6 +64,30 @@ impl CountTable {
     fn scan(&self, u: u64) -> u64 {
         self.thresholds.iter().take_while(|&&t| t <= u).count() as u64
     }
+
+    /// The count for `u` as every kernel takes it: the number of the first
+    /// three thresholds at or below `u`, or by scanning if `u` reaches the
+    /// [`FAST`]-th (rare).
+    #[inline(always)]
+    fn count(&self, u: u64) -> u64 {
+        let f = &self.fast;
+        if u >= f[FAST - 1] {
+            self.scan(u)
+        } else {
+            (u >= f[0]) as u64 + (u >= f[1]) as u64 + (u >= f[2]) as u64
+        }
+    }
+
+    /// Recount by scanning the lanes `i` of `c` with bit i set in `rare`
+    /// (those whose draw `u[i]` reached the [`FAST`]-th threshold).
+    #[cold]
+    fn rescan(&self, u: &[u64], c: &mut [u64], rare: u32) {
+        for (i, (&u, c)) in u.iter().zip(c.iter_mut()).enumerate() {
+            if rare & (1 << i) != 0 {
+                *c = self.scan(u);
+            }
+        }
+    }
 }
 
 /// The Poisson drive of a block of neurons: one xoshiro256++ stream per
@@ -175,13 +199,6 @@ fn seed_words(seed: u64) -> [u64; 4] {
     std::array::from_fn(|i| splitmix64(seed.wrapping_add(i as u64 * 0x9E37_79B9_7F4A_7C15)))
 }
 
-/// The number of the first three thresholds at or below `u`: the count of
-/// `u` unless `u >= fast[FAST - 1]`.
-#[inline(always)]
-fn fast_count(fast: &[u64; FAST], u: u64) -> u64 {
-    (u >= fast[0]) as u64 + (u >= fast[1]) as u64 + (u >= fast[2]) as u64
-}
-
 /// One group of [`LANES`] neurons from index `base` through `steps` steps,
 /// lane by lane; returns the events per lane. The reference the vector
 /// kernels follow operation for operation.
@@ -211,11 +228,7 @@ unsafe fn group_baseline(
             s[0] ^= s[3];
             s[2] ^= t;
             s[3] = s[3].rotate_left(45);
-            let c = if u >= table.fast[FAST - 1] {
-                table.scan(u)
-            } else {
-                fast_count(&table.fast, u)
-            };
+            let c = table.count(u);
             *e += c;
             rows[k * stride + l] = as_f64(c) * w;
         }
@@ -307,11 +320,7 @@ unsafe fn rescan(
     let (mut us, mut cs) = ([0u64; LANES], [0u64; LANES]);
     _mm512_storeu_si512(us.as_mut_ptr().cast(), u);
     _mm512_storeu_si512(cs.as_mut_ptr().cast(), c);
-    for i in 0..LANES {
-        if rare & (1 << i) != 0 {
-            cs[i] = table.scan(us[i]);
-        }
-    }
+    table.rescan(&us, &mut cs, rare as u32);
     _mm512_loadu_si512(cs.as_ptr().cast())
 }
 
@@ -369,11 +378,7 @@ unsafe fn group_avx2(
                 let (mut ua, mut ca) = ([0u64; 4], [0u64; 4]);
                 _mm256_storeu_si256(ua.as_mut_ptr().cast(), u);
                 _mm256_storeu_si256(ca.as_mut_ptr().cast(), c);
-                for i in 0..4 {
-                    if rare & (1 << i) != 0 {
-                        ca[i] = table.scan(ua[i]);
-                    }
-                }
+                table.rescan(&ua, &mut ca, rare as u32);
                 c = _mm256_loadu_si256(ca.as_ptr().cast());
             }
             events = _mm256_add_epi64(events, c);
@@ -503,18 +508,13 @@ mod tests {
     }
 
     #[test]
-    fn fast_count_agrees_with_scan() {
+    fn count_agrees_with_scan() {
         // at and around every threshold, also for tables shorter than FAST
         for mean in [1e-30, 0.01, 0.217, 3.0, 40.0] {
             let t = CountTable::new(mean);
             for &th in t.thresholds.iter().chain(&[0, u64::MAX]) {
                 for u in [th.saturating_sub(1), th, th.saturating_add(1)] {
-                    let c = if u >= t.fast[FAST - 1] {
-                        t.scan(u)
-                    } else {
-                        fast_count(&t.fast, u)
-                    };
-                    assert_eq!(c, t.scan(u), "mean {mean}, u {u}");
+                    assert_eq!(t.count(u), t.scan(u), "mean {mean}, u {u}");
                 }
             }
         }
