@@ -30,22 +30,22 @@ impl Decay {
     /// Table for time constant `tau` (ms) at step `h` (ms): at most `len`
     /// entries, and none past the first value below `floor`.
     pub fn new(tau: f64, h: f64, len: usize, floor: f64) -> Self {
-        let tau_inv = 1.0 / tau;
-        let mut table = Vec::new();
-        for n in 0..len.max(1) {
-            let v = ((-(n as f64) * h) * tau_inv).exp();
-            table.push(v);
+        let mut d = Decay {
+            h,
+            tau_inv: 1.0 / tau,
+            table: Vec::new(),
+            tail: 0.0,
+        };
+        // the entries are the exact values, computed the one way `exact` computes them
+        for n in 0..len.max(1) as u32 {
+            let v = d.exact(n);
+            d.table.push(v);
             if v < floor {
                 break;
             }
         }
-        let tail = *table.last().expect("at least one entry");
-        Decay {
-            h,
-            tau_inv,
-            table,
-            tail,
-        }
+        d.tail = *d.table.last().expect("at least one entry");
+        d
     }
 
     /// `exp(-n*h/tau)`, computed as NEST computes `exp((t_a - t_b) * tau_inv)`.
