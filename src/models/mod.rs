@@ -2,8 +2,16 @@
 //! nothing of threads, slices or storage: the engine hands it, step by step,
 //! the summed input that arrives in that step and asks whether it spiked.
 //!
-//! Adding a model: one new file implementing [`NeuronModel`], one variant in
-//! [`ModelKind`] (name, aliases).
+//! # The model table
+//!
+//! Every model is one row of the [`models!`] table below: its variant of
+//! [`ModelKind`], its type, NEST's name (also the name of its results
+//! directory), its aliases for `--models`, its colour in the figures and the
+//! calibration of the cost model behind `--dry-run`. Everything else (the
+//! `--models` parser and its messages, `scaling analyse`, the figures, the
+//! cost model, `data.json`) reads that table. Adding a model is one new file
+//! implementing [`NeuronModel`] (with an inherent `fn new(p: &Params) -> Self`)
+//! and one row of the table.
 
 pub mod iaf_psc_alpha;
 pub mod ignore_and_fire;
@@ -11,6 +19,8 @@ pub mod ignore_and_fire;
 pub use iaf_psc_alpha::IafPscAlpha;
 pub use ignore_and_fire::IgnoreAndFire;
 
+use crate::error::{Error, Result};
+use crate::params::Params;
 use crate::rng::Stream;
 
 /// A point-neuron model advanced on a fixed time grid.
@@ -42,33 +52,175 @@ pub trait NeuronModel: Sync {
     fn step_block(&self, block: &mut Self::Block, from: usize, ex: &[f64], inh: &[f64], fired: impl FnMut(usize));
 }
 
-/// The models `scaling` knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ModelKind {
+/// The single-thread cost of a model, as the cost model behind `--dry-run`
+/// uses it (see `crate::cost`, which documents how these were measured).
+#[derive(Debug, Clone, Copy)]
+pub struct Calibration {
+    /// Update time per neuron and simulated second, including the external
+    /// Poisson drive, one thread (s).
+    pub update_s: f64,
+    /// Delivery time per synaptic event, including STDP, one thread (s).
+    pub event_s: f64,
+    /// The firing rate (spikes/s per neuron) assumed before a point runs.
+    pub rate: fn(&Params) -> f64,
+}
+
+/// One row of the model table.
+#[derive(Debug, Clone, Copy)]
+pub struct ModelInfo {
+    /// NEST's model name, used in directory names and `data.json`.
+    pub name: &'static str,
+    /// Short names accepted by `--models` besides [`ModelInfo::name`].
+    pub aliases: &'static [&'static str],
+    /// Colour of the model's series in the figures (RGB).
+    pub colour: (u8, u8, u8),
+    /// Cost of the model for `--dry-run`.
+    pub cost: Calibration,
+}
+
+/// Something done with a concrete model type, built from a point's
+/// parameters: see [`ModelKind::visit`]. (A closure cannot be generic over
+/// the model type; a visitor can.)
+pub trait ModelVisitor {
+    /// What the visit returns.
+    type Output;
+    /// Do it with `model`.
+    fn visit<M: NeuronModel>(self, model: &M) -> Self::Output;
+}
+
+/// Declares [`ModelKind`] and its table from one row per model.
+macro_rules! models {
+    ($( $(#[$doc:meta])* $variant:ident => $ty:ty {
+        name: $name:literal,
+        aliases: [$($alias:literal),*],
+        colour: $colour:expr,
+        cost: $cost:expr $(,)?
+    } ),+ $(,)?) => {
+        /// The models `scaling` knows: one variant per row of the model table.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum ModelKind {
+            $( $(#[$doc])* $variant ),+
+        }
+
+        impl ModelKind {
+            /// Every model, in the table's order (the original example's).
+            pub const ALL: &'static [ModelKind] = &[$(ModelKind::$variant),+];
+
+            /// The model's row of the table.
+            pub fn info(self) -> &'static ModelInfo {
+                match self {
+                    $(ModelKind::$variant => {
+                        const INFO: ModelInfo = ModelInfo {
+                            name: $name,
+                            aliases: &[$($alias),*],
+                            colour: $colour,
+                            cost: $cost,
+                        };
+                        &INFO
+                    }),+
+                }
+            }
+
+            /// Build the model for parameters `p` and hand it to `v`.
+            pub fn visit<V: ModelVisitor>(self, p: &Params, v: V) -> V::Output {
+                match self {
+                    $(ModelKind::$variant => v.visit(&<$ty>::new(p))),+
+                }
+            }
+        }
+    };
+}
+
+models! {
     /// Leaky integrate-and-fire with alpha PSCs, exact integration.
-    IafPscAlpha,
+    IafPscAlpha => IafPscAlpha {
+        name: "iaf_psc_alpha",
+        aliases: ["iaf"],
+        colour: (0, 0, 0),
+        // rate: 4.5 ± 0.6/s at N = 1250 (seeds 1-40), 1.0-1.4/s from N = 2500 on
+        cost: Calibration { update_s: 1.49e-5, event_s: 1.38e-8, rate: |p| if p.N < 2500 { 5.0 } else { 1.2 } },
+    },
     /// Fires at a fixed rate and phase, ignoring its input.
-    IgnoreAndFire,
+    IgnoreAndFire => IgnoreAndFire {
+        name: "ignore_and_fire",
+        aliases: ["ignore"],
+        colour: (175, 175, 175),
+        // rate: the mean of its rate distribution
+        cost: Calibration { update_s: 6.74e-6, event_s: 1.37e-8, rate: |p| 0.5 * (p.rate_dist[0] + p.rate_dist[1]) },
+    },
 }
 
 impl ModelKind {
-    /// Every model, in the order of the original example.
-    pub const ALL: [ModelKind; 2] = [ModelKind::IafPscAlpha, ModelKind::IgnoreAndFire];
-
     /// NEST's model name, used in directory names.
     pub fn name(self) -> &'static str {
-        match self {
-            ModelKind::IafPscAlpha => "iaf_psc_alpha",
-            ModelKind::IgnoreAndFire => "ignore_and_fire",
-        }
+        self.info().name
     }
 
     /// Parse a model name or alias (`iaf`, `iaf_psc_alpha`, `ignore`, `ignore_and_fire`).
     pub fn parse(s: &str) -> Option<Self> {
-        match s.trim() {
-            "iaf" | "iaf_psc_alpha" => Some(ModelKind::IafPscAlpha),
-            "ignore" | "ignore_and_fire" => Some(ModelKind::IgnoreAndFire),
-            _ => None,
+        let s = s.trim();
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|m| m.name() == s || m.info().aliases.contains(&s))
+    }
+
+    /// The valid model names for messages: `iaf (iaf_psc_alpha), ignore (ignore_and_fire)`.
+    pub fn valid_names() -> String {
+        Self::ALL
+            .iter()
+            .map(|m| match m.info().aliases.first() {
+                Some(a) => format!("{a} ({})", m.name()),
+                None => m.name().to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Parse a comma-separated model list (`iaf,ignore`); repeated models
+    /// count once. Errors name `key` (the flag or config key) and the valid
+    /// names.
+    pub fn parse_list(s: &str, key: &str) -> Result<Vec<ModelKind>> {
+        let mut out = Vec::new();
+        for name in s.split(',').map(str::trim).filter(|x| !x.is_empty()) {
+            let m = ModelKind::parse(name).ok_or_else(|| {
+                Error::config(
+                    key,
+                    format!("unknown model `{name}`; valid: {}", ModelKind::valid_names()),
+                )
+            })?;
+            if !out.contains(&m) {
+                out.push(m);
+            }
         }
+        if out.is_empty() {
+            return Err(Error::config(
+                key,
+                format!("no model given; valid: {}", ModelKind::valid_names()),
+            ));
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_aliases_and_lists() {
+        for &m in ModelKind::ALL {
+            assert_eq!(ModelKind::parse(m.name()), Some(m));
+            for a in m.info().aliases {
+                assert_eq!(ModelKind::parse(a), Some(m));
+            }
+        }
+        assert_eq!(
+            ModelKind::parse_list("iaf, ignore_and_fire,iaf", "--models").unwrap(),
+            vec![ModelKind::IafPscAlpha, ModelKind::IgnoreAndFire]
+        );
+        let e = ModelKind::parse_list("iaf,lif", "--models").unwrap_err().to_string();
+        assert!(e.contains("--models") && e.contains("lif") && e.contains("ignore (ignore_and_fire)"), "{e}");
+        assert!(ModelKind::parse_list(" , ", "models").is_err());
     }
 }
