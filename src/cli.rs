@@ -1,8 +1,10 @@
-//! Command-line interface: clap definitions for `run` and `analyse`, and the
-//! parsers for `--N` specs and `--set KEY=VALUE`.
+//! Command-line interface: the clap definitions of `run`, `analyse`,
+//! `completions` and `man`, and their conversion into the library's own
+//! option structs. The only module that knows clap.
 
+use crate::config::RunOptions;
 use crate::error::{Error, Result};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::path::PathBuf;
 
 /// Exact, fast, reproducible scaling experiments with plastic spiking networks.
@@ -21,6 +23,14 @@ pub enum Command {
     Run(RunArgs),
     /// Draw the scaling figure and tables from a results tree on disk.
     Analyse(AnalyseArgs),
+    /// Print a shell completion script to stdout
+    /// (e.g. `scaling completions bash > ~/.local/share/bash-completion/completions/scaling`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout (e.g. `scaling man > scaling.1`).
+    Man,
 }
 
 /// Arguments of `scaling run`.
@@ -111,75 +121,57 @@ pub struct AnalyseArgs {
     pub quiet: bool,
 }
 
-/// Most network sizes one spec may produce (bounds the memory a spec can ask for).
-pub const MAX_SIZES: usize = 100_000;
-
-/// Parse a network-size spec (the `--N` flag, the config's `N`).
-///
-/// `a..b` is `numpy.arange(a, b, a)`; `a..b:s` uses step s; `a..=b` includes
-/// b; `a,b,c` is a list; a single number is one size. At most
-/// [`MAX_SIZES`] sizes; errors name `--N`.
-pub fn parse_n_spec(spec: &str) -> Result<Vec<usize>> {
-    let bad = |msg: String| Error::config("--N", msg);
-    let num = |s: &str| -> Result<usize> {
-        let s = s.trim();
-        s.parse::<usize>().map_err(|_| {
-            bad(format!(
-                "`{s}` is not a whole number; expected e.g. `1250..15000`, `1250..15000:2500` or `500,1000`"
-            ))
-        })
-    };
-    let spec = spec.trim();
-    if spec.is_empty() {
-        return Err(bad("empty network-size spec; expected e.g. `1250..15000`".into()));
+impl RunArgs {
+    /// The library's options for these flags.
+    pub fn options(&self) -> RunOptions {
+        RunOptions {
+            config: self.config.clone(),
+            models: self.models.clone(),
+            n: self.n.clone(),
+            t: self.t.clone(),
+            seed: self.seed,
+            seeds: self.seeds.clone(),
+            repeats: self.repeats,
+            threads: self.threads,
+            out: self.out.clone(),
+            set: self.set.clone(),
+            no_analyse: self.no_analyse,
+            figures: self.figures.clone(),
+            force: self.force,
+            dry_run: self.dry_run,
+            shard: self.shard.clone(),
+            quiet: self.quiet,
+            no_spikes: self.no_spikes,
+        }
     }
-    let out: Vec<usize> = if let Some((a, rest)) = spec.split_once("..") {
-        let (inclusive, rest) = match rest.strip_prefix('=') {
-            Some(r) => (true, r),
-            None => (false, rest),
-        };
-        let (b, step) = match rest.split_once(':') {
-            Some((b, s)) => (b, Some(num(s)?)),
-            None => (rest, None),
-        };
-        let (a, b) = (num(a)?, num(b)?);
-        let step = step.unwrap_or(a);
-        if step == 0 {
-            return Err(bad(format!("step must be positive in `{spec}`")));
-        }
-        let end_ok = |n: usize| if inclusive { n <= b } else { n < b };
-        if !end_ok(a) {
-            return Err(bad(format!("range `{spec}` is empty or inverted (start {a}, end {b})")));
-        }
-        // checked: `0..=18446744073709551615:1` must not overflow
-        let count = ((b - a) / step).saturating_add(1);
-        if count > MAX_SIZES {
-            return Err(bad(format!(
-                "range `{spec}` has {count} points; at most {MAX_SIZES} allowed"
-            )));
-        }
-        (0..count).map(|i| a + i * step).filter(|&n| end_ok(n)).collect()
-    } else {
-        let count = spec.split(',').count();
-        if count > MAX_SIZES {
-            return Err(bad(format!("list has {count} sizes; at most {MAX_SIZES} allowed")));
-        }
-        spec.split(',').map(num).collect::<Result<_>>()?
-    };
-    if let Some(&z) = out.iter().find(|&&n| n == 0) {
-        return Err(bad(format!("network size {z} in `{spec}`; sizes must be positive")));
-    }
-    Ok(out)
 }
 
-/// Split `KEY=VALUE` from `--set`.
-pub fn parse_set(s: &str) -> Result<(String, String)> {
-    match s.split_once('=') {
-        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
-        _ => Err(Error::config(
-            "--set",
-            format!("expected KEY=VALUE (e.g. `--set K=625`), got `{s}`"),
-        )),
+/// Write the completion script for `shell` to stdout.
+pub fn print_completions(shell: clap_complete::Shell) -> Result<()> {
+    let mut cmd = Cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "scaling", &mut out);
+    write_stdout(&out)
+}
+
+/// Write the man page (roff) to stdout.
+pub fn print_man() -> Result<()> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut out)
+        .map_err(|e| Error::io("cannot render", std::path::Path::new("the man page"), e))?;
+    write_stdout(&out)
+}
+
+/// Write `bytes` to stdout; a closed pipe (`scaling man | head`) is not an error.
+fn write_stdout(bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::io("cannot write", std::path::Path::new("stdout"), e))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -188,25 +180,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn n_spec_like_arange() {
-        assert_eq!(
-            parse_n_spec("1250..15000").unwrap(),
-            (1..=11).map(|i| i * 1250).collect::<Vec<_>>()
-        );
-        assert_eq!(
-            parse_n_spec("1250..15000:2500").unwrap(),
-            vec![1250, 3750, 6250, 8750, 11250, 13750]
-        );
-        assert_eq!(parse_n_spec("1250..=2500").unwrap(), vec![1250, 2500]);
-        assert_eq!(parse_n_spec("500,1000,4000").unwrap(), vec![500, 1000, 4000]);
-        assert_eq!(parse_n_spec("100").unwrap(), vec![100]);
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
     }
 
     #[test]
-    fn n_spec_errors() {
-        for s in ["", "15000..1250", "100..100", "a..b", "0", "10..20:0", "1,,2"] {
-            let e = parse_n_spec(s).unwrap_err().to_string();
-            assert!(e.contains("--N"), "{s}: {e}");
-        }
+    fn run_flags_become_options() {
+        let cli = Cli::parse_from(["scaling", "run", "--N", "100", "--set", "K=20", "--no-spikes"]);
+        let Command::Run(a) = cli.command else { panic!() };
+        let o = a.options();
+        assert_eq!((o.n.as_deref(), o.set.as_slice(), o.no_spikes), (Some("100"), &["K=20".to_string()][..], true));
     }
 }

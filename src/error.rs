@@ -7,10 +7,12 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A configuration value (TOML key, `--set KEY=VALUE` or flag) is invalid.
-    #[error("invalid value for `{key}`: {msg}")]
+    #[error("invalid value for `{key}`{}: {msg}", at.as_ref().map(|a| a.to_string()).unwrap_or_default())]
     Config {
-        /// The key or flag that was wrong (e.g. `N`, `--models`, `delay`).
+        /// The key or flag as the user wrote it (e.g. `N`, `--models`, `--set delay`).
         key: String,
+        /// The config file (and line) the value came from, if it came from one.
+        at: Option<FileLine>,
         /// What was wrong and what would be valid.
         msg: String,
     },
@@ -35,12 +37,40 @@ pub enum Error {
         /// What was wrong.
         msg: String,
     },
+    /// A value could not be turned into JSON (or back) for the named file.
+    #[error("cannot encode `{}` as JSON: {source}", path.display())]
+    Json {
+        /// The file concerned.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: serde_json::Error,
+    },
     /// A results directory holds nothing that can be analysed.
     #[error("{0}")]
     NoData(String),
     /// The run was interrupted by the user (Ctrl-C).
     #[error("interrupted: {0}")]
     Interrupted(String),
+}
+
+/// A place in a file: ` in `path`, line L` in messages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileLine {
+    /// The file.
+    pub path: PathBuf,
+    /// The 1-based line, if known.
+    pub line: Option<usize>,
+}
+
+impl std::fmt::Display for FileLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, " in `{}`", self.path.display())?;
+        if let Some(l) = self.line {
+            write!(f, ", line {l}")?;
+        }
+        Ok(())
+    }
 }
 
 /// Shorthand result type.
@@ -51,6 +81,7 @@ impl Error {
     pub fn config(key: impl Into<String>, msg: impl Into<String>) -> Self {
         Error::Config {
             key: key.into(),
+            at: None,
             msg: msg.into(),
         }
     }

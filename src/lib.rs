@@ -2,25 +2,33 @@
 //! plastic two-population network of NEST's "ignore_and_fire scaling
 //! experiment".
 //!
-//! Data flows one way: [`cli`] -> [`config`] -> [`sweep`] -> ([`network`],
-//! [`engine`]) -> [`output`]; [`analysis`] reads only files.
+//! Data flows one way: [`cli`] -> [`config`] -> [`sweep`] -> [`simulate`]
+//! -> ([`network`], [`engine`]) -> [`output`]; [`analysis`] reads only
+//! files. Beside the flow: [`point`] (one point of a sweep), [`cost`] (what
+//! a point will cost), [`progress`], and the leaves [`host`] (what the
+//! machine says) and [`units`] (human-readable sizes and times). Only
+//! [`cli`] knows clap; the engine knows neither models' equations nor
+//! anything above it.
 
 pub mod analysis;
 pub mod cli;
 pub mod config;
+pub mod cost;
 pub mod engine;
 pub mod error;
+pub mod host;
 pub mod models;
 pub mod network;
 pub mod output;
 pub mod params;
-pub mod plan;
 pub mod plasticity;
 pub mod point;
 pub mod progress;
 pub mod rng;
+pub mod simulate;
 pub mod stats;
 pub mod sweep;
+pub mod units;
 
 pub use error::{Error, Result};
 

@@ -2,27 +2,33 @@
 
 use clap::Parser;
 use scaling::cli::{Cli, Command};
+use scaling::{analysis, cli, config, sweep};
+use std::process::ExitCode;
 
-fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
-    let result = match &cli.command {
-        Command::Run(args) => scaling::config::from_run_args(args).and_then(|plan| scaling::sweep::run(&plan)),
-        Command::Analyse(args) => scaling::analysis::run(args),
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Command::Run(args) => config::from_run_options(&args.options()).and_then(|s| sweep::run(&s)),
+        Command::Analyse(args) => analysis::run(&args),
+        Command::Completions { shell } => cli::print_completions(shell),
+        Command::Man => cli::print_man(),
     };
     match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            let mut src = std::error::Error::source(&e);
-            while let Some(s) = src {
-                eprintln!("  caused by: {s}");
-                src = s.source();
-            }
-            match e {
-                // the shell's convention for a process stopped by SIGINT
-                scaling::Error::Interrupted(_) => std::process::ExitCode::from(130),
-                _ => std::process::ExitCode::FAILURE,
-            }
-        }
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => report(&e),
+    }
+}
+
+/// Print `e` and its causes to stderr; the exit status for it.
+fn report(e: &scaling::Error) -> ExitCode {
+    eprintln!("error: {e}");
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        eprintln!("  caused by: {s}");
+        src = s.source();
+    }
+    match e {
+        // the shell's convention for a process stopped by SIGINT
+        scaling::Error::Interrupted(_) => ExitCode::from(130),
+        _ => ExitCode::FAILURE,
     }
 }

@@ -5,98 +5,149 @@
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
-/// Base parameters of one simulation, named as in the model description.
-/// Units: mV, ms, pF, pA, 1/s.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(non_snake_case)]
-pub struct Params {
-    /// Neurons in total.
-    pub N: usize,
-    /// In-degree from the local network.
-    pub K: usize,
-    /// Fraction of excitatory neurons and inputs.
-    pub beta: f64,
-    /// Resting potential (mV).
-    pub E_L: f64,
-    /// Reset potential (mV).
-    pub V_reset: f64,
-    /// Firing threshold (mV).
-    pub theta: f64,
-    /// Membrane time constant (ms).
-    pub tau_m: f64,
-    /// Membrane capacitance (pF).
-    pub C_m: f64,
-    /// Absolute refractory period (ms).
-    pub t_ref: f64,
-    /// Synaptic (alpha PSC) time constant (ms).
-    pub tau_s: f64,
-    /// PSP amplitude of excitatory synapses (mV).
-    pub J_E: f64,
-    /// Relative inhibitory strength.
-    pub g: f64,
-    /// Delay of every connection (ms); a multiple of `dt`.
-    pub delay: f64,
-    /// External rate relative to the rheobase rate.
-    pub eta: f64,
-    /// Constant input current (pA).
-    pub I_DC: f64,
-    /// STDP potentiation step (lambda).
-    pub stdp_lambda: f64,
-    /// STDP depression relative to potentiation (alpha).
-    pub stdp_alpha: f64,
-    /// STDP weight-dependence exponent of potentiation (mu).
-    pub stdp_mu_plus: f64,
-    /// Presynaptic trace time constant (ms).
-    pub stdp_tau_plus: f64,
-    /// Postsynaptic trace time constant (ms).
-    pub stdp_tau_minus: f64,
-    /// ignore_and_fire rates are drawn from U(`rate_dist[0]`, `rate_dist[1]`) (1/s).
-    pub rate_dist: [f64; 2],
-    /// ignore_and_fire phases are drawn from U(`phase_dist[0]`, `phase_dist[1]`).
-    pub phase_dist: [f64; 2],
-    /// iaf_psc_alpha initial membrane potentials are drawn from U(V_init_min, V_init_max) (mV).
-    pub V_init_min: f64,
-    /// Upper end of the initial membrane potential distribution (mV).
-    pub V_init_max: f64,
-    /// Simulated time (ms).
-    pub T: f64,
-    /// Time step h (ms).
-    pub dt: f64,
-    /// Random seed.
-    pub seed: u64,
+/// Declares [`Params`], its defaults and [`KEYS`] from one line per
+/// parameter: doc, name, type and default value.
+macro_rules! params {
+    ($( $(#[$doc:meta])* $name:ident : $ty:ty = $default:expr ),+ $(,)?) => {
+        /// Base parameters of one simulation, named as in the model description.
+        /// Units: mV, ms, pF, pA, 1/s.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(non_snake_case)]
+        pub struct Params {
+            $( $(#[$doc])* pub $name: $ty ),+
+        }
+
+        impl Default for Params {
+            fn default() -> Self {
+                Params { $( $name: $default ),+ }
+            }
+        }
+
+        /// The names a user may set (`--set KEY=VALUE`, config keys), in declaration order.
+        pub const KEYS: &[&str] = &[$( stringify!($name) ),+];
+
+        impl Params {
+            /// Set one parameter from text (`--set KEY=VALUE` or a config value);
+            /// errors name the key and list the valid keys.
+            pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
+                match key {
+                    $( stringify!($name) => self.$name = FromText::from_text(value).map_err(|m| Error::config(key, m))?, )+
+                    _ => {
+                        return Err(Error::config(
+                            key,
+                            format!("unknown parameter; valid names: {}", KEYS.join(", ")),
+                        ))
+                    }
+                }
+                Ok(())
+            }
+        }
+    };
 }
 
-impl Default for Params {
-    fn default() -> Self {
-        Params {
-            N: 12500,
-            K: 1250,
-            beta: 0.8,
-            E_L: 0.0,
-            V_reset: 0.0,
-            theta: 20.0,
-            tau_m: 20.0,
-            C_m: 250.0,
-            t_ref: 2.0,
-            tau_s: 2.0,
-            J_E: 0.5,
-            g: 10.0,
-            delay: 1.5,
-            eta: 1.2,
-            I_DC: 0.0,
-            stdp_lambda: 20.0,
-            stdp_alpha: 0.1,
-            stdp_mu_plus: 0.4,
-            stdp_tau_plus: 15.0,
-            stdp_tau_minus: 30.0,
-            rate_dist: [0.5, 1.5],
-            phase_dist: [0.01, 1.0],
-            V_init_min: 0.0,
-            V_init_max: 20.0,
-            T: 10000.0,
-            dt: 0.125,
-            seed: 1,
+params! {
+    /// Neurons in total.
+    N: usize = 12500,
+    /// In-degree from the local network.
+    K: usize = 1250,
+    /// Fraction of excitatory neurons and inputs.
+    beta: f64 = 0.8,
+    /// Resting potential (mV).
+    E_L: f64 = 0.0,
+    /// Reset potential (mV).
+    V_reset: f64 = 0.0,
+    /// Firing threshold (mV).
+    theta: f64 = 20.0,
+    /// Membrane time constant (ms).
+    tau_m: f64 = 20.0,
+    /// Membrane capacitance (pF).
+    C_m: f64 = 250.0,
+    /// Absolute refractory period (ms).
+    t_ref: f64 = 2.0,
+    /// Synaptic (alpha PSC) time constant (ms).
+    tau_s: f64 = 2.0,
+    /// PSP amplitude of excitatory synapses (mV).
+    J_E: f64 = 0.5,
+    /// Relative inhibitory strength.
+    g: f64 = 10.0,
+    /// Delay of every connection (ms); a multiple of `dt`.
+    delay: f64 = 1.5,
+    /// External rate relative to the rheobase rate.
+    eta: f64 = 1.2,
+    /// Constant input current (pA).
+    I_DC: f64 = 0.0,
+    /// STDP potentiation step (lambda).
+    stdp_lambda: f64 = 20.0,
+    /// STDP depression relative to potentiation (alpha).
+    stdp_alpha: f64 = 0.1,
+    /// STDP weight-dependence exponent of potentiation (mu).
+    stdp_mu_plus: f64 = 0.4,
+    /// Presynaptic trace time constant (ms).
+    stdp_tau_plus: f64 = 15.0,
+    /// Postsynaptic trace time constant (ms).
+    stdp_tau_minus: f64 = 30.0,
+    /// ignore_and_fire rates are drawn from U(`rate_dist[0]`, `rate_dist[1]`) (1/s).
+    rate_dist: [f64; 2] = [0.5, 1.5],
+    /// ignore_and_fire phases are drawn from U(`phase_dist[0]`, `phase_dist[1]`).
+    phase_dist: [f64; 2] = [0.01, 1.0],
+    /// iaf_psc_alpha initial membrane potentials are drawn from U(V_init_min, V_init_max) (mV).
+    V_init_min: f64 = 0.0,
+    /// Upper end of the initial membrane potential distribution (mV).
+    V_init_max: f64 = 20.0,
+    /// Simulated time (ms).
+    T: f64 = 10000.0,
+    /// Time step h (ms).
+    dt: f64 = 0.125,
+    /// Random seed.
+    seed: u64 = 1,
+}
+
+/// A parameter's value parsed from text; the error is a bare message.
+trait FromText: Sized {
+    fn from_text(value: &str) -> Result<Self, String>;
+}
+
+impl FromText for f64 {
+    fn from_text(value: &str) -> Result<Self, String> {
+        value
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| format!("expected a number, got `{value}`"))
+    }
+}
+
+impl FromText for u64 {
+    fn from_text(value: &str) -> Result<Self, String> {
+        let v = value.trim();
+        v.parse::<u64>()
+            .or_else(|_| {
+                v.parse::<f64>()
+                    .ok()
+                    .filter(|x| x.fract() == 0.0 && *x >= 0.0 && *x < 1.8e19)
+                    .map(|x| x as u64)
+                    .ok_or(())
+            })
+            .map_err(|_| format!("expected a whole number >= 0, got `{value}`"))
+    }
+}
+
+impl FromText for usize {
+    fn from_text(value: &str) -> Result<Self, String> {
+        u64::from_text(value).map(|v| v as usize)
+    }
+}
+
+impl FromText for [f64; 2] {
+    fn from_text(value: &str) -> Result<Self, String> {
+        let v = value.trim().trim_start_matches('[').trim_end_matches(']');
+        let parts: Vec<&str> = v.split(',').map(str::trim).collect();
+        match parts.as_slice() {
+            [a, b] => match (a.parse::<f64>(), b.parse::<f64>()) {
+                (Ok(a), Ok(b)) => Ok([a, b]),
+                _ => Err(format!("expected two numbers `low,high`, got `{value}`")),
+            },
+            _ => Err(format!("expected two numbers `low,high`, got `{value}`")),
         }
     }
 }
@@ -133,36 +184,6 @@ pub struct Derived {
     pub steps: usize,
 }
 
-/// The names a user may set (`--set KEY=VALUE`, config keys).
-pub const KEYS: &[&str] = &[
-    "N",
-    "K",
-    "beta",
-    "E_L",
-    "V_reset",
-    "theta",
-    "tau_m",
-    "C_m",
-    "t_ref",
-    "tau_s",
-    "J_E",
-    "g",
-    "delay",
-    "eta",
-    "I_DC",
-    "stdp_lambda",
-    "stdp_alpha",
-    "stdp_mu_plus",
-    "stdp_tau_plus",
-    "stdp_tau_minus",
-    "rate_dist",
-    "phase_dist",
-    "V_init_min",
-    "V_init_max",
-    "T",
-    "dt",
-    "seed",
-];
 
 /// Lower branch W_{-1}(x) of the Lambert W function for x in [-1/e, 0);
 /// None outside that domain.
@@ -214,6 +235,39 @@ pub fn on_grid(x: f64, dt: f64) -> Option<usize> {
 impl Params {
     /// Check every parameter and compute the derived ones; errors name the key.
     pub fn derive(&self) -> Result<Derived> {
+        self.check_ranges()?;
+        let (delay_steps, steps) = self.grid()?;
+        let (n_e, n_i, k_e, k_i) = self.populations()?;
+        let (t_max, j_unit) = unit_psp(self.tau_m, self.tau_s, self.C_m)
+            .filter(|&(_, j)| j.is_finite() && j > 0.0)
+            .ok_or_else(|| {
+                let msg = format!(
+                    "tau_m = {} ms, tau_s = {} ms and C_m = {} pF give no finite unit PSP (tau_s must be below tau_m)",
+                    self.tau_m, self.tau_s, self.C_m
+                );
+                Error::config("tau_s", msg)
+            })?;
+        let i_e = self.J_E / j_unit;
+        let nu_theta = 1000.0 * self.theta * self.C_m / (i_e * std::f64::consts::E * self.tau_m * self.tau_s);
+        Ok(Derived {
+            N_E: n_e,
+            N_I: n_i,
+            K_E: k_e,
+            K_I: k_i,
+            t_max,
+            J_unit: j_unit,
+            I_E: i_e,
+            I_I: -self.g * i_e,
+            I_X: i_e,
+            nu_theta,
+            nu_X: self.eta * nu_theta,
+            delay_steps,
+            steps,
+        })
+    }
+
+    /// Check that every value lies in its valid range; errors name the key.
+    fn check_ranges(&self) -> Result<()> {
         let pos = |k: &str, v: f64| {
             if v.is_finite() && v > 0.0 {
                 Ok(())
@@ -307,6 +361,12 @@ impl Params {
                 format!("must lie in 1..={}, got {}", u32::MAX / 2, self.N),
             ));
         }
+        Ok(())
+    }
+
+    /// The delay and the simulated time in steps of dt; errors if a time
+    /// is off the grid or T is beyond the 32-bit step counts of spike times.
+    fn grid(&self) -> Result<(usize, usize)> {
         let delay_steps = on_grid(self.delay, self.dt).filter(|&d| d >= 1).ok_or_else(|| {
             Error::config(
                 "delay",
@@ -328,6 +388,25 @@ impl Params {
                 format!("must be a multiple of dt = {} ms, got {} ms", self.dt, self.t_ref),
             )
         })?;
+        // spike times are stored as step counts in 32 bits, and STDP tables reach 2 D + 1 steps beyond T
+        let max_steps = u32::MAX as usize - 2 * delay_steps - 1;
+        if steps > max_steps {
+            return Err(Error::config(
+                "T",
+                format!(
+                    "must be at most {} ms ({max_steps} steps of dt = {} ms: spike times are 32-bit step counts), got {} ms",
+                    max_steps as f64 * self.dt,
+                    self.dt,
+                    self.T
+                ),
+            ));
+        }
+        Ok((delay_steps, steps))
+    }
+
+    /// (N_E, N_I, K_E, K_I); errors if a population is too small for its
+    /// in-degree without autapses.
+    fn populations(&self) -> Result<(usize, usize, usize, usize)> {
         let n_e = (self.beta * self.N as f64) as usize;
         let n_i = self.N - n_e;
         let k_e = (self.beta * self.K as f64) as usize;
@@ -341,114 +420,7 @@ impl Params {
             return Err(Error::config("N", format!(
                 "K_I = {k_i} inhibitory inputs need at least 2 inhibitory neurons (autapses are excluded), but N_I = {n_i}")));
         }
-        let (t_max, j_unit) = unit_psp(self.tau_m, self.tau_s, self.C_m)
-            .filter(|&(_, j)| j.is_finite() && j > 0.0)
-            .ok_or_else(|| {
-                let msg = format!(
-                    "tau_m = {} ms, tau_s = {} ms and C_m = {} pF give no finite unit PSP (tau_s must be below tau_m)",
-                    self.tau_m, self.tau_s, self.C_m
-                );
-                Error::config("tau_s", msg)
-            })?;
-        let i_e = self.J_E / j_unit;
-        let nu_theta = 1000.0 * self.theta * self.C_m / (i_e * std::f64::consts::E * self.tau_m * self.tau_s);
-        Ok(Derived {
-            N_E: n_e,
-            N_I: n_i,
-            K_E: k_e,
-            K_I: k_i,
-            t_max,
-            J_unit: j_unit,
-            I_E: i_e,
-            I_I: -self.g * i_e,
-            I_X: i_e,
-            nu_theta,
-            nu_X: self.eta * nu_theta,
-            delay_steps,
-            steps,
-        })
-    }
-
-    /// Set one parameter from text (`--set KEY=VALUE` or a config value);
-    /// errors name the key and list the valid keys.
-    pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
-        let num = || -> Result<f64> {
-            value
-                .trim()
-                .parse::<f64>()
-                .map_err(|_| Error::config(key, format!("expected a number, got `{value}`")))
-        };
-        let int = || -> Result<u64> {
-            let v = value.trim();
-            v.parse::<u64>()
-                .or_else(|_| {
-                    v.parse::<f64>()
-                        .ok()
-                        .filter(|x| x.fract() == 0.0 && *x >= 0.0 && *x < 1.8e19)
-                        .map(|x| x as u64)
-                        .ok_or(())
-                })
-                .map_err(|_| Error::config(key, format!("expected a whole number >= 0, got `{value}`")))
-        };
-        let pair = || -> Result<[f64; 2]> {
-            let v = value.trim().trim_start_matches('[').trim_end_matches(']');
-            let parts: Vec<&str> = v.split(',').map(str::trim).collect();
-            match parts.as_slice() {
-                [a, b] => match (a.parse::<f64>(), b.parse::<f64>()) {
-                    (Ok(a), Ok(b)) => Ok([a, b]),
-                    _ => Err(Error::config(
-                        key,
-                        format!("expected two numbers `low,high`, got `{value}`"),
-                    )),
-                },
-                _ => Err(Error::config(
-                    key,
-                    format!("expected two numbers `low,high`, got `{value}`"),
-                )),
-            }
-        };
-        match key {
-            "N" => self.N = int()? as usize,
-            "K" => self.K = int()? as usize,
-            "seed" => self.seed = int()?,
-            "rate_dist" => self.rate_dist = pair()?,
-            "phase_dist" => self.phase_dist = pair()?,
-            _ => {
-                let v = num()?;
-                let slot = match key {
-                    "beta" => &mut self.beta,
-                    "E_L" => &mut self.E_L,
-                    "V_reset" => &mut self.V_reset,
-                    "theta" => &mut self.theta,
-                    "tau_m" => &mut self.tau_m,
-                    "C_m" => &mut self.C_m,
-                    "t_ref" => &mut self.t_ref,
-                    "tau_s" => &mut self.tau_s,
-                    "J_E" => &mut self.J_E,
-                    "g" => &mut self.g,
-                    "delay" => &mut self.delay,
-                    "eta" => &mut self.eta,
-                    "I_DC" => &mut self.I_DC,
-                    "stdp_lambda" => &mut self.stdp_lambda,
-                    "stdp_alpha" => &mut self.stdp_alpha,
-                    "stdp_mu_plus" => &mut self.stdp_mu_plus,
-                    "stdp_tau_plus" => &mut self.stdp_tau_plus,
-                    "stdp_tau_minus" => &mut self.stdp_tau_minus,
-                    "V_init_min" => &mut self.V_init_min,
-                    "V_init_max" => &mut self.V_init_max,
-                    "T" => &mut self.T,
-                    "dt" => &mut self.dt,
-                    _ => {
-                        return Err(Error::config(
-                            key,
-                            format!("unknown parameter; valid names: {}", KEYS.join(", ")),
-                        ));
-                    }
-                };
-                *slot = v;
-            }
-        }
-        Ok(())
+        Ok((n_e, n_i, k_e, k_i))
     }
 }
 

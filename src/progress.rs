@@ -1,29 +1,32 @@
 //! What a running sweep tells the user, and how the user stops it.
 //!
 //! [`Reporter`] prints lines to stderr and, only when stderr is a terminal,
-//! a one-line progress bar for the point in progress (simulated time, wall
-//! time, real-time factor, ETA), redrawn in place with `\r`. When stderr is
-//! not a terminal (a log file, a pipe, Slurm) there are no control codes:
-//! only whole lines, plus one progress line per [`LOG_EVERY`] of a long
-//! point. `--quiet` silences everything but errors.
+//! a progress display for the point in progress, redrawn in place by
+//! `indicatif`: the point's label on one line, and under it a bar with
+//! simulated time, wall time, real-time factor and ETA, cut to the
+//! terminal's width. When stderr is not a terminal (a log file, a pipe,
+//! Slurm) there are no control codes: only whole lines, plus one progress
+//! line ([`progress_text`]) per [`LOG_EVERY`] of a long point. `--quiet`
+//! silences everything but errors.
 //!
 //! [`stop_flag`] installs a Ctrl-C (SIGINT/SIGTERM) handler that sets a
 //! flag; the sweep's progress callback returns false once it is set, which
 //! interrupts the point in progress at the next slice. A second Ctrl-C
 //! exits at once with status 130.
 
-use crate::plan::duration;
-use std::io::{IsTerminal, Write};
+use crate::units::duration;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// How often a long point prints a progress line when stderr is not a terminal.
 pub const LOG_EVERY: Duration = Duration::from_secs(60);
-/// Minimum interval between two redraws of the terminal bar.
-const REDRAW: Duration = Duration::from_millis(100);
-/// Width of the bar (characters).
+/// Width of the bar in [`progress_text`] (characters).
 const BAR: usize = 12;
+/// The terminal display: the label, then bar and numbers cut to the width.
+const TEMPLATE: &str = "{prefix}\n{bar:24} {wide_msg}";
 
 static STOP: AtomicBool = AtomicBool::new(false);
 static HANDLER: OnceLock<bool> = OnceLock::new();
@@ -45,60 +48,66 @@ pub fn stop_flag() -> &'static AtomicBool {
     &STOP
 }
 
-/// Whether Ctrl-C was pressed.
-pub fn stop_requested() -> bool {
-    STOP.load(Ordering::SeqCst)
-}
-
 /// Progress of the point in progress.
-struct Bar {
+struct PointProgress {
     tag: String,
     started: Instant,
-    last_draw: Instant,
     last_log: Instant,
     /// Wall time and steps at the first tick (the simulation's start; the
     /// build before it does not count into the real-time factor and ETA).
     first: Option<(Instant, usize)>,
-    shown: bool,
+    /// The terminal display, if stderr is a terminal.
+    bar: Option<ProgressBar>,
 }
 
-/// Prints sweep messages and the progress bar to stderr.
+/// Prints sweep messages and the progress display to stderr.
 pub struct Reporter {
     quiet: bool,
     tty: bool,
-    bar: Option<Bar>,
+    point: Option<PointProgress>,
 }
 
 impl Reporter {
-    /// A reporter for stderr; the bar is drawn only if stderr is a terminal.
+    /// A reporter for stderr; the progress display is drawn only if stderr is a terminal.
     pub fn new(quiet: bool) -> Self {
         Self::with_terminal(quiet, std::io::stderr().is_terminal())
     }
 
-    /// A reporter that draws the bar if `tty` (for tests).
+    /// A reporter that draws the progress display if `tty` (for tests).
     pub fn with_terminal(quiet: bool, tty: bool) -> Self {
-        Reporter { quiet, tty, bar: None }
+        Reporter { quiet, tty, point: None }
     }
 
-    /// Print one line (after clearing the bar); nothing if quiet.
+    /// Print one line (above the progress display, if any); nothing if quiet.
     pub fn line(&mut self, s: &str) {
         if self.quiet {
             return;
         }
-        self.clear();
-        eprintln!("{s}");
+        match self.point.as_ref().and_then(|p| p.bar.as_ref()) {
+            Some(bar) => bar.suspend(|| eprintln!("{s}")),
+            None => eprintln!("{s}"),
+        }
     }
 
     /// A point labelled `tag` starts now.
     pub fn start_point(&mut self, tag: &str) {
         let now = Instant::now();
-        self.bar = Some(Bar {
+        let bar = (self.tty && !self.quiet).then(|| {
+            let style = ProgressStyle::with_template(TEMPLATE)
+                .expect("valid progress template")
+                .progress_chars("#>-");
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(style);
+            bar.set_prefix(tag.to_string());
+            bar.set_message("building the network");
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        self.point = Some(PointProgress {
             tag: tag.to_string(),
             started: now,
-            last_draw: now - REDRAW,
             last_log: now,
             first: None,
-            shown: false,
+            bar,
         });
     }
 
@@ -107,45 +116,26 @@ impl Reporter {
         if self.quiet {
             return;
         }
-        let tty = self.tty;
-        let Some(bar) = self.bar.as_mut() else {
+        let Some(pt) = self.point.as_mut() else {
             return;
         };
         let now = Instant::now();
-        let (t0, d0) = *bar.first.get_or_insert((now, done));
-        let due = if tty {
-            now - bar.last_draw >= REDRAW
-        } else {
-            now - bar.last_log >= LOG_EVERY
-        };
-        if !due {
-            return;
-        }
-        let wall = (now - bar.started).as_secs_f64();
-        let sim_wall = (now - t0).as_secs_f64();
-        let text = progress_text(&bar.tag, (d0, done, total), dt_ms, (wall, sim_wall), tty);
-        if tty {
-            eprint!("\r\x1b[2K{text}");
-            let _ = std::io::stderr().flush();
-            bar.last_draw = now;
-            bar.shown = true;
-        } else {
-            eprintln!("{text}");
-            bar.last_log = now;
+        let (t0, d0) = *pt.first.get_or_insert((now, done));
+        let wall = ((now - pt.started).as_secs_f64(), (now - t0).as_secs_f64());
+        if let Some(bar) = &pt.bar {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+            bar.set_message(stats_text((d0, done, total), dt_ms, wall));
+        } else if now - pt.last_log >= LOG_EVERY {
+            eprintln!("{}", progress_text(&pt.tag, (d0, done, total), dt_ms, wall, false));
+            pt.last_log = now;
         }
     }
 
-    /// The point is over (finished or not): remove the bar.
+    /// The point is over (finished or not): remove the progress display.
     pub fn end_point(&mut self) {
-        self.clear();
-        self.bar = None;
-    }
-
-    fn clear(&mut self) {
-        if let Some(bar) = self.bar.as_mut().filter(|b| b.shown) {
-            eprint!("\r\x1b[2K");
-            let _ = std::io::stderr().flush();
-            bar.shown = false;
+        if let Some(bar) = self.point.take().and_then(|p| p.bar) {
+            bar.finish_and_clear();
         }
     }
 }
@@ -163,9 +153,24 @@ pub fn progress_text(
     wall_s: (f64, f64),
     with_bar: bool,
 ) -> String {
+    let (_, done, total) = steps;
+    let frac = if total == 0 { 1.0 } else { done as f64 / total as f64 };
+    let bar = if with_bar {
+        let full = ((frac * BAR as f64) as usize).min(BAR);
+        format!(" [{}{}]", "#".repeat(full), "-".repeat(BAR - full))
+    } else {
+        format!(" {:.0}%", 100.0 * frac)
+    };
+    format!("{tag}{bar} {}", stats_text(steps, dt_ms, wall_s))
+}
+
+/// The numbers of a progress line: simulated of total time (ms), wall time
+/// since the point started (s, build included), real-time factor
+/// (simulated s per wall s) and ETA, both measured over the simulation
+/// only; arguments as in [`progress_text`].
+pub fn stats_text(steps: (usize, usize, usize), dt_ms: f64, wall_s: (f64, f64)) -> String {
     let (d0, done, total) = steps;
     let (wall, sim_wall) = wall_s;
-    let frac = if total == 0 { 1.0 } else { done as f64 / total as f64 };
     let sim_ms = done as f64 * dt_ms;
     let step_s = if done > d0 && sim_wall > 0.0 {
         sim_wall / (done - d0) as f64
@@ -174,19 +179,13 @@ pub fn progress_text(
     };
     let rtf = dt_ms / 1000.0 / step_s;
     let eta = step_s * total.saturating_sub(done) as f64;
-    let bar = if with_bar {
-        let full = ((frac * BAR as f64) as usize).min(BAR);
-        format!(" [{}{}]", "#".repeat(full), "-".repeat(BAR - full))
-    } else {
-        format!(" {:.0}%", 100.0 * frac)
-    };
     let rtf = if rtf.is_finite() {
         format!("{rtf:.2}x")
     } else {
         "?x".into()
     };
     format!(
-        "{tag}{bar} {sim_ms:.0}/{:.0} ms, wall {}, {rtf} real time, ETA {}",
+        "{sim_ms:.0}/{:.0} ms, wall {}, {rtf} real time, ETA {}",
         total as f64 * dt_ms,
         duration(wall),
         duration(eta)

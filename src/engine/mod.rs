@@ -22,7 +22,6 @@ pub mod ring;
 
 use crate::models::NeuronModel;
 use crate::network::{Network, Partition};
-use crate::output::data_json::Phases;
 use crate::plasticity::{PostHistory, PreTrace, StdpPl};
 use crate::rng::{stream, Purpose};
 use drive::{CountTable, DriveBlock};
@@ -66,13 +65,27 @@ fn prefetch<T>(x: Option<&T>) {
     let _ = x;
 }
 
-/// Per-partition neuron state.
-struct Block<B> {
+/// What a partition's worker owns besides its synapses: its neurons' states
+/// (in the model's block layout), input ring, Poisson drive, spike
+/// histories and the spikes of the current slice.
+struct PartitionState<B> {
     states: B,
     ring: InputRing,
     drive: DriveBlock,
     history: Vec<PostHistory>,
     spikes: Vec<(u32, u32)>,
+}
+
+/// Wall-clock split of a simulation's time (s), as worker 0 saw it.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct Phases {
+    /// Neuron update including external Poisson drive generation (s).
+    pub update: f64,
+    /// Spike delivery into ring buffers, static and plastic (s), including STDP.
+    pub deliver: f64,
+    /// Collecting and ordering the spikes of a slice and recording them (s),
+    /// including the wait for the slowest worker.
+    pub gather: f64,
 }
 
 /// What a simulation produced.
@@ -99,7 +112,7 @@ pub struct Simulation<'m, M: NeuronModel> {
     stdp: StdpPl,
     cfg: EngineConfig,
     net: Network,
-    blocks: Vec<Block<M::Block>>,
+    states: Vec<PartitionState<M::Block>>,
     pre: Vec<PreTrace>,
     counts: CountTable,
 }
@@ -108,7 +121,7 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
     /// Set up neurons for `net` (one block per network partition); initial
     /// states come from the streams (seed, Init, i).
     pub fn new(model: &'m M, stdp: StdpPl, net: Network, cfg: EngineConfig) -> Self {
-        let blocks = net
+        let states = net
             .parts
             .par_iter()
             .map(|part| {
@@ -119,7 +132,7 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
                         .collect(),
                 );
                 let drive = DriveBlock::new(cfg.seed, part.neurons());
-                Block {
+                PartitionState {
                     states,
                     ring: InputRing::new(n, cfg.delay),
                     drive,
@@ -135,7 +148,7 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
             stdp,
             cfg,
             net,
-            blocks,
+            states,
             pre,
             counts,
         }
@@ -150,91 +163,46 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
     /// slice and stops the simulation early by returning false (the result
     /// then has `steps_done` below the steps asked for).
     ///
-    /// One worker thread per partition runs the whole loop; the workers meet
-    /// at two barriers per slice (after the update, after the gather). A
-    /// slice's spikes are delivered at the start of the next slice, as in
-    /// NEST, so the last slice's spikes are recorded but never delivered.
+    /// One worker thread per partition runs the whole loop
+    /// ([`Slicer::work`]); the workers meet at two barriers per slice (after
+    /// the update, after the gather). A slice's spikes are delivered at the
+    /// start of the next slice, as in NEST, so the last slice's spikes are
+    /// recorded but never delivered.
     pub fn run(&mut self, mut progress: impl FnMut(usize) -> bool) -> SimResult {
-        let (d, steps, n_e) = (self.cfg.delay, self.cfg.steps, self.net.n_e);
-        let (model, stdp, cfg, counts) = (self.model, &self.stdp, &self.cfg, &self.counts);
-        let (w_exc, w_inh) = (self.net.w_exc, self.net.w_inh);
-        let workers = self.blocks.len();
-        let barrier = SpinBarrier::new(workers);
-        let stop = AtomicBool::new(false);
-        let gathered = RwLock::new(Gathered::default());
-        let outboxes: Vec<Mutex<Vec<(u32, u32)>>> = (0..workers).map(|_| Mutex::new(Vec::new())).collect();
+        let workers = self.states.len();
+        let slicer = Slicer {
+            model: self.model,
+            stdp: &self.stdp,
+            cfg: &self.cfg,
+            counts: &self.counts,
+            n_e: self.net.n_e,
+            w_exc: self.net.w_exc,
+            w_inh: self.net.w_inh,
+            barrier: SpinBarrier::new(workers),
+            stop: AtomicBool::new(false),
+            gathered: RwLock::new(Gathered::default()),
+            outboxes: (0..workers).map(|_| Mutex::new(Vec::new())).collect(),
+        };
         let mut res = SimResult {
             counts: vec![0; self.net.n],
             ..Default::default()
         };
         let pre = &mut self.pre;
-        let mut pairs = self.blocks.iter_mut().zip(self.net.parts.iter_mut());
+        let mut pairs = self.states.iter_mut().zip(self.net.parts.iter_mut());
         let (b0, p0) = pairs.next().expect("at least one partition");
-        // the body every worker runs; worker 0 also gathers (on the calling thread)
-        let work = |w: usize,
-                    b: &mut Block<M::Block>,
-                    p: &mut Partition,
-                    mut gather: Option<&mut dyn FnMut(usize) -> bool>| {
-            let mut tally = Tally::default();
-            let mut t0 = 0usize;
-            while t0 < steps {
-                let len = d.min(steps - t0);
-                let tic = Instant::now();
-                if t0 > 0 {
-                    let g = gathered.read().expect("gather lock");
-                    tally.synaptic += deliver(stdp, n_e, w_exc, w_inh, b, p, &g.spikes, &g.snapshots, t0 - d, d);
-                }
-                let tic2 = Instant::now();
-                tally.external += update_block(model, stdp, cfg, counts, b, p, t0, len);
-                std::mem::swap(&mut *outboxes[w].lock().expect("outbox lock"), &mut b.spikes);
-                barrier.wait();
-                let tic3 = Instant::now();
-                if let Some(g) = gather.as_mut() {
-                    if !g(t0 + len) {
-                        stop.store(true, Ordering::Relaxed);
-                    }
-                }
-                barrier.wait();
-                let tic4 = Instant::now();
-                tally.deliver += (tic2 - tic).as_secs_f64();
-                tally.update += (tic3 - tic2).as_secs_f64();
-                tally.gather += (tic4 - tic3).as_secs_f64();
-                t0 += len;
-                if stop.load(Ordering::Relaxed) {
-                    break;
-                }
-            }
-            tally
-        };
+        // worker 0 also gathers, on the calling thread
         let mut gather = |done: usize| -> bool {
-            let mut g = gathered.write().expect("gather lock");
-            let Gathered { spikes, snapshots } = &mut *g;
-            spikes.clear();
-            for o in &outboxes {
-                spikes.extend_from_slice(&o.lock().expect("outbox lock"));
-            }
-            spikes.sort_unstable();
-            snapshots.clear();
-            for &(stamp, i) in spikes.iter() {
-                res.counts[i as usize] += 1;
-                res.spikes.push((stamp, i));
-                if (i as usize) < n_e {
-                    let trace = &mut pre[i as usize];
-                    snapshots.push(*trace);
-                    stdp.update_pre(trace, stamp);
-                } else {
-                    snapshots.push(PreTrace::default());
-                }
-            }
+            slicer.gather(pre, &mut res);
             res.steps_done = done;
             progress(done)
         };
         let tallies: Vec<Tally> = std::thread::scope(|scope| {
+            let slicer = &slicer;
             let handles: Vec<_> = pairs
                 .enumerate()
-                .map(|(k, (b, p))| scope.spawn(move || work(k + 1, b, p, None)))
+                .map(|(k, (b, p))| scope.spawn(move || slicer.work(k + 1, b, p, None)))
                 .collect();
-            let mut all = vec![work(0, b0, p0, Some(&mut gather))];
+            let mut all = vec![slicer.work(0, b0, p0, Some(&mut gather))];
             all.extend(handles.into_iter().map(|h| h.join().expect("worker thread")));
             all
         });
@@ -242,12 +210,112 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
         res.phases = Phases {
             update: tallies[0].update,
             deliver: tallies[0].deliver,
-            plasticity: None,
             gather: tallies[0].gather,
         };
         res.external_events = tallies.iter().map(|t| t.external).sum();
         res.synaptic_events = tallies.iter().map(|t| t.synaptic).sum();
         res
+    }
+}
+
+/// What every worker of [`Simulation::run`] shares: the model, the
+/// settings, and the meeting points of a slice.
+struct Slicer<'a, M> {
+    model: &'a M,
+    stdp: &'a StdpPl,
+    cfg: &'a EngineConfig,
+    counts: &'a CountTable,
+    n_e: usize,
+    w_exc: f64,
+    w_inh: f64,
+    barrier: SpinBarrier,
+    /// Set by the gatherer when the progress callback asks to stop.
+    stop: AtomicBool,
+    /// The last slice's spikes, written by the gatherer, read by every worker.
+    gathered: RwLock<Gathered>,
+    /// Each worker's spikes of the current slice.
+    outboxes: Vec<Mutex<Vec<(u32, u32)>>>,
+}
+
+impl<M: NeuronModel> Slicer<'_, M> {
+    /// The loop of worker `w` over every slice: deliver the last slice's
+    /// spikes to partition `p`, advance its neurons `b`, hand over its
+    /// spikes, meet; `gather` (worker 0's only) runs between the meetings
+    /// and stops the loop by returning false.
+    fn work(
+        &self,
+        w: usize,
+        b: &mut PartitionState<M::Block>,
+        p: &mut Partition,
+        mut gather: Option<&mut dyn FnMut(usize) -> bool>,
+    ) -> Tally {
+        let (d, steps) = (self.cfg.delay, self.cfg.steps);
+        let mut tally = Tally::default();
+        let mut t0 = 0usize;
+        while t0 < steps {
+            let len = d.min(steps - t0);
+            let tic = Instant::now();
+            if t0 > 0 {
+                let g = self.gathered.read().expect("gather lock");
+                tally.synaptic += deliver(
+                    self.stdp,
+                    self.n_e,
+                    self.w_exc,
+                    self.w_inh,
+                    b,
+                    p,
+                    &g.spikes,
+                    &g.snapshots,
+                    t0 - d,
+                    d,
+                );
+            }
+            let tic2 = Instant::now();
+            tally.external += update_block(self.model, self.stdp, self.cfg, self.counts, b, p, t0, len);
+            std::mem::swap(&mut *self.outboxes[w].lock().expect("outbox lock"), &mut b.spikes);
+            self.barrier.wait();
+            let tic3 = Instant::now();
+            if let Some(g) = gather.as_mut() {
+                if !g(t0 + len) {
+                    self.stop.store(true, Ordering::Relaxed);
+                }
+            }
+            self.barrier.wait();
+            let tic4 = Instant::now();
+            tally.deliver += (tic2 - tic).as_secs_f64();
+            tally.update += (tic3 - tic2).as_secs_f64();
+            tally.gather += (tic4 - tic3).as_secs_f64();
+            t0 += len;
+            if self.stop.load(Ordering::Relaxed) {
+                break;
+            }
+        }
+        tally
+    }
+
+    /// Merge the workers' spikes of a slice in (time, sender) order, count
+    /// and record them in `res`, and snapshot each excitatory sender's trace
+    /// in `pre` before advancing it.
+    fn gather(&self, pre: &mut [PreTrace], res: &mut SimResult) {
+        let mut g = self.gathered.write().expect("gather lock");
+        let Gathered { spikes, snapshots } = &mut *g;
+        spikes.clear();
+        for o in &self.outboxes {
+            spikes.extend_from_slice(&o.lock().expect("outbox lock"));
+        }
+        spikes.sort_unstable();
+        snapshots.clear();
+        for &(stamp, i) in spikes.iter() {
+            res.counts[i as usize] += 1;
+            res.spikes.push((stamp, i));
+            if (i as usize) < self.n_e {
+                let trace = &mut pre[i as usize];
+                snapshots.push(*trace);
+                self.stdp.update_pre(trace, stamp);
+            } else {
+                snapshots.push(PreTrace::default());
+            }
+        }
     }
 }
 
@@ -317,7 +385,7 @@ fn update_block<M: NeuronModel>(
     stdp: &StdpPl,
     cfg: &EngineConfig,
     table: &CountTable,
-    b: &mut Block<M::Block>,
+    b: &mut PartitionState<M::Block>,
     p: &Partition,
     t0: usize,
     len: usize,
@@ -361,7 +429,7 @@ fn deliver<S>(
     n_e: usize,
     w_exc: f64,
     w_inh: f64,
-    b: &mut Block<S>,
+    b: &mut PartitionState<S>,
     p: &mut Partition,
     spikes: &[(u32, u32)],
     pre: &[PreTrace],

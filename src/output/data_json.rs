@@ -4,22 +4,9 @@
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
-/// Wall-clock split of `sim_time` (s).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct Phases {
-    /// Neuron update including external Poisson drive generation (s).
-    pub update: f64,
-    /// Spike delivery into ring buffers, static and plastic (s), including STDP.
-    pub deliver: f64,
-    /// Of `deliver`, the time spent on plastic (E->E) synapses (s); measured
-    /// by a separate pass, so it is an estimate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub plasticity: Option<f64>,
-    /// Collecting and ordering the spikes of a slice and recording them (s).
-    pub gather: f64,
-}
+pub use crate::engine::Phases;
+use std::path::Path;
 
 /// The content of `data.json`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -106,10 +93,6 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
-    /// Serialise as pretty JSON with the spec's key names, in declaration order.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("RunRecord serialises") + "\n"
-    }
 
     /// Parse `data.json` text; `path` names the file in errors.
     pub fn from_json(text: &str, path: &Path) -> Result<Self> {
@@ -127,9 +110,10 @@ impl RunRecord {
         Self::from_json(&text, path)
     }
 
-    /// Write atomically to `path`.
+    /// Write atomically to `path` as pretty JSON with the spec's key names,
+    /// in declaration order.
     pub fn save(&self, path: &Path) -> Result<()> {
-        super::atomic::write_bytes(path, self.to_json().as_bytes())
+        super::write_json(path, self)
     }
 }
 
@@ -154,7 +138,7 @@ mod tests {
             rate_i: Some(1.4),
             ..Default::default()
         };
-        let s = r.to_json();
+        let s = super::super::json_text(&r, Path::new("data.json")).unwrap();
         assert!(s.contains("\"rate_E\"") && s.contains("\"rate_I\""));
         assert_eq!(RunRecord::from_json(&s, Path::new("x")).unwrap(), r);
     }

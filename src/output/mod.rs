@@ -12,6 +12,7 @@ pub mod data_json;
 pub mod parameters;
 pub mod spikes;
 
+use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
 /// File name of the per-point statistics.
@@ -31,4 +32,19 @@ pub fn point_dir(root: &Path, n: usize, model: &str, seed_dir: Option<u64>) -> P
         Some(s) => d.join(format!("seed{s}")),
         None => d,
     }
+}
+
+/// `value` as pretty JSON with a final newline; `path` names the file in errors.
+pub fn json_text<T: serde::Serialize + ?Sized>(value: &T, path: &Path) -> Result<String> {
+    serde_json::to_string_pretty(value)
+        .map(|s| s + "\n")
+        .map_err(|source| Error::Json {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// Write `value` to `path` atomically as pretty JSON.
+pub fn write_json<T: serde::Serialize + ?Sized>(path: &Path, value: &T) -> Result<()> {
+    atomic::write_bytes(path, json_text(value, path)?.as_bytes())
 }

@@ -6,6 +6,5 @@ use std::path::Path;
 
 /// Write any serialisable parameter set to `path` atomically as pretty JSON.
 pub fn write<T: serde::Serialize>(path: &Path, params: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(params).expect("parameters serialise") + "\n";
-    super::atomic::write_bytes(path, text.as_bytes())
+    super::write_json(path, params)
 }

@@ -1,0 +1,260 @@
+//! The sweep: every point (model x N x seed) of a [`Sweep`], run one after
+//! the other, each written to disk as soon as it finishes. A point whose
+//! `data.json` exists with the same parameter digest is skipped, so an
+//! interrupted sweep resumes where it stopped ([`resume`]); `data.json` is
+//! written last, atomically ([`write`]), so its presence marks a complete
+//! point. The manifest ([`manifest`]) records where every point stands.
+//!
+//! # Sharding across machines
+//!
+//! `--shard I/M` runs every M-th point starting at the I-th (in sweep order
+//! N, model, seed), so the M shards are disjoint and together the whole
+//! sweep; each writes its own manifest `sweep-shard-I-of-M.json`, and
+//! `scaling analyse DIR` reads the merged tree. A Slurm array job:
+//!
+//! ```text
+//! #!/bin/bash
+//! #SBATCH --job-name=scaling
+//! #SBATCH --array=1-8
+//! #SBATCH --cpus-per-task=16
+//! #SBATCH --mem=64G
+//! #SBATCH --time=12:00:00
+//! #SBATCH --output=logs/scaling-%A_%a.log
+//! # every task writes its own points into the shared results directory;
+//! # a requeued or resubmitted task skips the points it finished already
+//! scaling run configs/nest-example.toml --threads "$SLURM_CPUS_PER_TASK" \
+//!     --shard "$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT" \
+//!     --out results --no-analyse
+//! # afterwards, once: scaling analyse results --out figures
+//! ```
+
+pub mod dry_run;
+pub mod manifest;
+pub mod resume;
+pub mod write;
+
+use crate::config::Sweep;
+use crate::cost;
+use crate::error::{Error, Result};
+use crate::point::{digest, Point};
+use crate::progress::{self, Reporter};
+use crate::simulate;
+use crate::units::{bytes, duration};
+use manifest::{Manifest, Status};
+use resume::Todo;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// Number of worker threads for a requested count (0 = every core).
+pub fn resolve_threads(requested: usize) -> usize {
+    if requested > 0 {
+        requested
+    } else {
+        crate::host::cores()
+    }
+}
+
+/// Run the sweep, then (unless disabled) the analysis pass.
+///
+/// Pipeline: what to do with each point (`--dry-run` stops here) → memory
+/// check → for each point: reuse or run → write (data.json last) → summary
+/// line → final summary → analysis. Ctrl-C stops at the next slice with
+/// [`Error::Interrupted`]; finished points stay on disk and a rerun of the
+/// same command resumes.
+pub fn run(sweep: &Sweep) -> Result<()> {
+    let pts = sweep.points();
+    let threads = resolve_threads(sweep.threads);
+    let todos: Vec<Todo> = pts
+        .iter()
+        .map(|pt| resume::todo(&sweep.dir_of(pt), &digest(pt.model, &sweep.params_of(pt)), sweep.force, sweep.spikes))
+        .collect();
+    if sweep.dry_run {
+        dry_run::print(sweep, &pts, threads, &todos);
+        return Ok(());
+    }
+    check_memory(sweep, &pts, &todos, threads)?;
+    std::fs::create_dir_all(&sweep.out).map_err(|e| Error::io("cannot create results directory", &sweep.out, e))?;
+    let mut manifest = Manifest::new(sweep, &pts, threads);
+    manifest.clear_stale();
+    manifest.save()?;
+    let mut rep = Reporter::new(sweep.quiet);
+    let outcome = run_points(sweep, &pts, &todos, threads, &mut manifest, &mut rep);
+    conclude(sweep, &pts, outcome, &mut manifest, &mut rep)?;
+    if sweep.analyse {
+        crate::analysis::run(&crate::cli::AnalyseArgs {
+            dir: sweep.out.clone(),
+            out: sweep.figures.clone(),
+            format: "png,svg".into(),
+            models: None,
+            compare: None,
+            label: "NEST".into(),
+            json: false,
+            no_per_run: false,
+            quiet: sweep.quiet,
+        })?;
+    }
+    Ok(())
+}
+
+/// Refuse, before anything is allocated, a point to run whose estimated
+/// memory exceeds what the machine has available (unless `--force`).
+fn check_memory(sweep: &Sweep, pts: &[Point], todos: &[Todo], threads: usize) -> Result<()> {
+    if sweep.force {
+        return Ok(());
+    }
+    let avail = crate::host::mem_available();
+    for (pt, t) in pts.iter().zip(todos) {
+        if *t != Todo::Reuse {
+            cost::check_memory(pt, &sweep.params_of(pt), threads, avail)?;
+        }
+    }
+    Ok(())
+}
+
+/// Close the run: the manifest's final status, the summary line, and on
+/// failure an error that says what finished and how to resume.
+fn conclude(
+    sweep: &Sweep,
+    pts: &[Point],
+    outcome: Result<f64>,
+    manifest: &mut Manifest,
+    rep: &mut Reporter,
+) -> Result<()> {
+    let ran = manifest.with_status(pts, Status::Ran);
+    let reused = manifest.with_status(pts, Status::Reused);
+    let e = match outcome {
+        Ok(elapsed) => {
+            manifest.finish("complete")?;
+            rep.line(&format!(
+                "sweep: {} point(s) run, {} reused, {} wall; results in {}",
+                ran.len(),
+                reused.len(),
+                duration(elapsed),
+                sweep.out.display()
+            ));
+            return Ok(());
+        }
+        Err(e) => e,
+    };
+    let what = match &e {
+        Error::Interrupted(_) => "interrupted".to_string(),
+        other => format!("failed: {other}"),
+    };
+    // best effort: the disk may be what failed
+    let _ = manifest.finish(&what);
+    let msg = format!(
+        "finished by this run: {}; reused: {}; finished points are intact, rerun the same command to resume",
+        list_points(&ran, 20),
+        reused.len()
+    );
+    Err(match e {
+        Error::Interrupted(m) => Error::Interrupted(format!("{m}; {msg}")),
+        other => {
+            rep.line(&format!("sweep stopped: {msg}"));
+            other
+        }
+    })
+}
+
+/// The label of a point in messages: `[k/n] model N=.. seed=..`.
+fn tag(k: usize, total: usize, pt: &Point) -> String {
+    format!("[{}/{total}] {}", k + 1, pt.label())
+}
+
+/// Short names of points, at most `max` of them.
+fn list_points(pts: &[&Point], max: usize) -> String {
+    let mut s: Vec<String> = pts.iter().take(max).map(|p| p.label()).collect();
+    if pts.len() > max {
+        s.push(format!("and {} more", pts.len() - max));
+    }
+    if s.is_empty() {
+        "none".into()
+    } else {
+        s.join(", ")
+    }
+}
+
+/// The loop over the points; returns the wall time (s).
+fn run_points(
+    sweep: &Sweep,
+    pts: &[Point],
+    todos: &[Todo],
+    threads: usize,
+    manifest: &mut Manifest,
+    rep: &mut Reporter,
+) -> Result<f64> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::config("--threads", format!("cannot start {threads} threads: {e}")))?;
+    let stop = progress::stop_flag();
+    let started = Instant::now();
+    for (k, (pt, what)) in pts.iter().zip(todos).enumerate() {
+        let tag = tag(k, pts.len(), pt);
+        if stop.load(Ordering::SeqCst) {
+            return Err(Error::Interrupted(format!("stopped before {tag}")));
+        }
+        match what {
+            Todo::Reuse => {
+                rep.line(&format!("{tag}: done already (same parameters), skipped"));
+                manifest.mark(k, Status::Reused)?;
+                continue;
+            }
+            Todo::Run(Some(why)) => rep.line(&format!("{tag}: {why}")),
+            Todo::Run(None) => {}
+        }
+        let status = match pool.install(|| run_point(sweep, pt, &tag, threads, stop, rep)) {
+            Ok(()) => Status::Ran,
+            Err(e) => {
+                manifest.mark_unsaved(k, failed_status(&e));
+                return Err(e);
+            }
+        };
+        manifest.mark(k, status)?;
+    }
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// How a point that returned `e` stands in the manifest.
+fn failed_status(e: &Error) -> Status {
+    match e {
+        Error::Interrupted(_) => Status::Interrupted,
+        _ => Status::Failed,
+    }
+}
+
+/// Run one point labelled `tag` with a progress bar, write its files, and
+/// report its summary line.
+fn run_point(sweep: &Sweep, pt: &Point, tag: &str, threads: usize, stop: &AtomicBool, rep: &mut Reporter) -> Result<()> {
+    let p = sweep.params_of(pt);
+    let dir = sweep.dir_of(pt);
+    resume::clear_point(&dir)?;
+    let est = cost::estimate(pt.model, &p, threads)?;
+    rep.start_point(tag);
+    let res = simulate::run(pt.model, &p, threads, |done, total| {
+        rep.tick(done, total, p.dt);
+        !stop.load(Ordering::SeqCst)
+    });
+    rep.end_point();
+    let mut res = res.map_err(|e| match e {
+        Error::Interrupted(m) => Error::Interrupted(format!(
+            "{m} (its files in {} are incomplete and will be recomputed)",
+            dir.display()
+        )),
+        other => other,
+    })?;
+    res.record.param_digest = Some(digest(pt.model, &p));
+    write::write_point(&dir, pt.model, &p, &res, sweep.spikes)?;
+    let r = &res.record;
+    rep.line(&format!(
+        "{tag}: build {:.2} s, sim {:.2} s (est. {}), rate {:.3}/s, E->E weight {:.2} ± {:.2} pA, peak {}",
+        r.build_time,
+        r.sim_time,
+        duration(est.build_s + est.sim_s),
+        r.rate,
+        r.weight_all_mean.unwrap_or(f64::NAN),
+        r.weight_all_sd.unwrap_or(f64::NAN),
+        r.peak_rss_bytes.map_or("?".into(), |b| bytes(b as f64))
+    ));
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! Human-readable quantities for messages and tables: bytes and durations.
+
+/// Human-readable bytes (decimal units): `155.3 MB`. Sizes beyond the
+/// exabytes are written in scientific notation (`6.6e31 B`) rather than as
+/// an unreadable number of EB.
+pub fn bytes(b: f64) -> String {
+    const UNITS: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+    if !b.is_finite() {
+        return "? B".into();
+    }
+    if b >= 1e21 {
+        return format!("{b:.1e} B");
+    }
+    let mut v = b;
+    let mut u = 0;
+    while v >= 1000.0 && u + 1 < UNITS.len() {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{v:.0} {}", UNITS[u])
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// Human-readable duration of `s` seconds: `0.42 s`, `12.3 s`, `4.2 min`,
+/// `3.1 h`, `2.0 d`; `?` if not finite.
+pub fn duration(s: f64) -> String {
+    if !s.is_finite() {
+        "?".into()
+    } else if s < 10.0 {
+        format!("{s:.2} s")
+    } else if s < 120.0 {
+        format!("{s:.1} s")
+    } else if s < 7200.0 {
+        format!("{:.1} min", s / 60.0)
+    } else if s < 172_800.0 {
+        format!("{:.1} h", s / 3600.0)
+    } else {
+        format!("{:.1} d", s / 86400.0)
+    }
+}
+
+/// Human-readable simulated time of `ms` milliseconds: `1500 ms`, `12.5 s`,
+/// `3.0 h`, `2.1e+7 h` for absurd values.
+pub fn sim_time(ms: f64) -> String {
+    let s = ms / 1000.0;
+    if !ms.is_finite() {
+        "?".into()
+    } else if ms < 10_000.0 {
+        format!("{ms:.0} ms")
+    } else if s < 7200.0 {
+        format!("{s:.1} s")
+    } else if s < 3.6e9 {
+        format!("{:.1} h", s / 3600.0)
+    } else {
+        format!("{:.1e} h", s / 3600.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units() {
+        assert_eq!(bytes(155.3e6), "155.3 MB");
+        assert_eq!(bytes(12.0), "12 B");
+        assert_eq!(bytes(6.624e31), "6.6e31 B");
+        assert_eq!(duration(0.5), "0.50 s");
+        assert_eq!(duration(3600.0), "60.0 min");
+        assert_eq!(sim_time(1500.0), "1500 ms");
+        assert_eq!(sim_time(3.6e6), "3600.0 s");
+        assert_eq!(sim_time(3.6e7), "10.0 h");
+    }
+}
