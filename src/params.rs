@@ -394,8 +394,9 @@ impl Params {
             return Err(Error::config(
                 "T",
                 format!(
-                    "must be at most {} ms ({max_steps} steps of dt = {} ms: spike times are 32-bit step counts), got {} ms",
+                    "must be at most {} ms ({}; {max_steps} steps of dt = {} ms: spike times are 32-bit step counts), got {:?} ms",
                     max_steps as f64 * self.dt,
+                    crate::units::sim_time(max_steps as f64 * self.dt),
                     self.dt,
                     self.T
                 ),
