@@ -1,13 +1,12 @@
 //! Integration tests of `scaling analyse`: drive the real binary on small
 //! results trees built in a temporary directory.
 
+mod common;
+
 use assert_cmd::Command;
+use common::{nest_data, read, read_json, scaling_cmd};
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
-
-fn nest_data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/nest-3.10")
-}
 
 fn example_tree() -> PathBuf {
     nest_data().join("example-tree")
@@ -45,19 +44,11 @@ fn write_point(root: &Path, n: usize, model: &str, seed: Option<u64>, json: &str
     d
 }
 
-fn analyse() -> Command {
-    Command::cargo_bin("scaling").unwrap()
-}
-
 /// `scaling analyse DATA --out FIGS`, to which a test adds its own flags.
 fn analyse_into(data: &Path, figs: &Path) -> Command {
-    let mut c = analyse();
+    let mut c = scaling_cmd();
     c.arg("analyse").arg(data).arg("--out").arg(figs);
     c
-}
-
-fn read(p: &Path) -> String {
-    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
 fn check_png(p: &Path, w: u32, h: u32) {
@@ -90,7 +81,7 @@ fn example_tree_figure_and_tables() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 1 + 22);
     assert!(lines[0].starts_with("tree,model,N,n_seeds,build_time_s,sim_time_s,rate_per_s,weight_mean_pA"));
-    let rec: serde_json::Value = serde_json::from_str(&read(&data.join("N1250/iaf_psc_alpha/data.json"))).unwrap();
+    let rec = read_json(&data.join("N1250/iaf_psc_alpha/data.json"));
     let row = lines
         .iter()
         .find(|l| l.starts_with("main,iaf_psc_alpha,1250,"))
@@ -247,7 +238,7 @@ fn missing_points_warn_and_draw_what_exists() {
     // a single point with all-equal values still draws
     let one = tmp.path().join("one");
     write_point(&one, 100, "iaf_psc_alpha", None, &record(1.0, 1.0, 1.0, 0.0));
-    analyse()
+    scaling_cmd()
         .arg("analyse")
         .arg(&one)
         .arg("--out")
@@ -307,7 +298,7 @@ fn truncated_data_json_names_the_file() {
     write_point(&data, 100, "iaf_psc_alpha", None, &record(1.0, 1.0, 26.0, 25.0));
     let full = record(1.0, 1.0, 26.0, 25.0);
     write_point(&data, 200, "iaf_psc_alpha", None, &full[..full.len() / 2]);
-    analyse()
+    scaling_cmd()
         .arg("analyse")
         .arg(&data)
         .arg("--out")
@@ -324,7 +315,7 @@ fn empty_and_missing_dirs_error() {
     let tmp = tempfile::tempdir().unwrap();
     let empty = tmp.path().join("empty");
     std::fs::create_dir_all(&empty).unwrap();
-    analyse()
+    scaling_cmd()
         .arg("analyse")
         .arg(&empty)
         .arg("--out")
@@ -333,7 +324,7 @@ fn empty_and_missing_dirs_error() {
         .failure()
         .stderr(predicate::str::contains("no results in"))
         .stderr(predicate::str::contains("empty"));
-    analyse()
+    scaling_cmd()
         .arg("analyse")
         .arg(tmp.path().join("nope"))
         .arg("--out")
@@ -346,7 +337,7 @@ fn empty_and_missing_dirs_error() {
 
 #[test]
 fn bad_flags_error() {
-    analyse()
+    scaling_cmd()
         .arg("analyse")
         .arg(example_tree())
         .args(["--models", "iaf,lif"])
@@ -354,7 +345,7 @@ fn bad_flags_error() {
         .failure()
         .stderr(predicate::str::contains("--models"))
         .stderr(predicate::str::contains("lif"));
-    analyse()
+    scaling_cmd()
         .arg("analyse")
         .arg(example_tree())
         .args(["--format", "pdf"])
@@ -370,7 +361,7 @@ fn bad_flags_error() {
 fn run_then_analyse() {
     let dir = tempfile::tempdir().unwrap();
     let (data, figs) = (dir.path().join("data"), dir.path().join("figs"));
-    analyse()
+    scaling_cmd()
         .args([
             "run",
             "--models",
@@ -406,9 +397,8 @@ fn run_then_analyse() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let table: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let csv = read(&figs2.join("scaling.csv"));
-    let rec: serde_json::Value = serde_json::from_str(&read(&data.join("N150/iaf_psc_alpha/seed1/data.json"))).unwrap();
-    let rec2: serde_json::Value =
-        serde_json::from_str(&read(&data.join("N150/iaf_psc_alpha/seed2/data.json"))).unwrap();
+    let rec = read_json(&data.join("N150/iaf_psc_alpha/seed1/data.json"));
+    let rec2 = read_json(&data.join("N150/iaf_psc_alpha/seed2/data.json"));
     let mean_rate = (rec["rate"].as_f64().unwrap() + rec2["rate"].as_f64().unwrap()) / 2.0;
     let text = table.to_string();
     assert!(

@@ -1,18 +1,16 @@
 //! The real binary on tiny networks: a smoke sweep, thread-count
 //! independence, and clear errors for bad input.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{read, read_json, repo_path, scaling_cmd, temp_file};
 use predicates::prelude::*;
 use std::path::Path;
-
-fn scaling() -> Command {
-    Command::cargo_bin("scaling").unwrap()
-}
 
 const TINY: &[&str] = &["--N", "150,300", "--T", "300", "--set", "K=60", "--no-analyse"];
 
 fn run_tiny(out: &Path, threads: usize, models: &str) {
-    scaling()
+    scaling_cmd()
         .args(["run", "--models", models, "--threads", &threads.to_string(), "--out"])
         .arg(out)
         .args(TINY)
@@ -27,8 +25,7 @@ fn smoke_sweep_writes_nest_layout() {
     for n in [150, 300] {
         for m in ["iaf_psc_alpha", "ignore_and_fire"] {
             let d = dir.path().join(format!("N{n}/{m}"));
-            let data: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(d.join("data.json")).unwrap()).unwrap();
+            let data = read_json(&d.join("data.json"));
             for k in [
                 "build_time",
                 "sim_time",
@@ -57,17 +54,17 @@ fn smoke_sweep_writes_nest_layout() {
                 assert!(data.get(k).is_some(), "{m} N={n}: data.json lacks {k}");
             }
             assert_eq!(data["n_synapses"].as_u64().unwrap(), n as u64 * 60);
-            let spikes = std::fs::read_to_string(d.join("spikes.dat")).unwrap();
+            let spikes = read(&d.join("spikes.dat"));
             let mut lines = spikes.lines();
             assert!(lines.next().unwrap().starts_with("# scaling "));
             assert_eq!(lines.next().unwrap(), "# RecordingBackendASCII version: 2");
             assert_eq!(lines.next().unwrap(), "sender\ttime_ms");
             let n_spikes = lines.count() as u64;
             assert_eq!(n_spikes, data["n_spikes"].as_u64().unwrap());
-            let conn = std::fs::read_to_string(d.join("connectivity_postsim.dat")).unwrap();
+            let conn = read(&d.join("connectivity_postsim.dat"));
             assert!(conn.starts_with("#  source \t target \t weight \tdelay (ms)\n"));
             assert!(conn.lines().nth(1).unwrap().ends_with("\t1.500e+00"));
-            let params = std::fs::read_to_string(d.join("model_instance_parameters.json")).unwrap();
+            let params = read(&d.join("model_instance_parameters.json"));
             assert!(params.contains("\"J_unit\"") && params.contains("\"nu_X\""));
         }
     }
@@ -89,9 +86,7 @@ fn results_do_not_depend_on_thread_count() {
                 );
                 assert!(x == y, "{p} differs between 1 and 2 threads");
             }
-            let load = |d: &Path| -> serde_json::Value {
-                serde_json::from_str(&std::fs::read_to_string(d.join(format!("N{n}/{m}/data.json"))).unwrap()).unwrap()
-            };
+            let load = |d: &Path| -> serde_json::Value { read_json(&d.join(format!("N{n}/{m}/data.json"))) };
             let (x, y) = (load(a.path()), load(b.path()));
             for k in [
                 "rate",
@@ -117,7 +112,7 @@ fn results_do_not_depend_on_thread_count() {
 
 fn fails_with(args: &[&str], needle: &str) {
     let out = tempfile::tempdir().unwrap();
-    scaling()
+    scaling_cmd()
         .args(args)
         .arg("--out")
         .arg(out.path().join("o"))
@@ -148,9 +143,7 @@ fn bad_input_is_named() {
 
 #[test]
 fn bad_config_file_is_named() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("bad.toml");
-    std::fs::write(&cfg, "N = [100]\nfrobnicate = 2\n").unwrap();
+    let (_dir, cfg) = temp_file("bad.toml", "N = [100]\nfrobnicate = 2\n");
     fails_with(&["run", cfg.to_str().unwrap()], "frobnicate");
     std::fs::write(&cfg, "N = [100\n").unwrap();
     fails_with(&["run", cfg.to_str().unwrap()], "bad.toml");
@@ -161,7 +154,7 @@ fn unwritable_out_dir_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("plainfile");
     std::fs::write(&file, "x").unwrap();
-    scaling()
+    scaling_cmd()
         .args(["run", "--N", "100", "--T", "10", "--no-analyse", "--out"])
         .arg(file.join("sub"))
         .assert()
@@ -172,8 +165,8 @@ fn unwritable_out_dir_is_named() {
 #[test]
 fn smoke_config_runs() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/smoke.toml");
-    scaling()
+    let cfg = repo_path("configs/smoke.toml");
+    scaling_cmd()
         .arg("run")
         .arg(&cfg)
         .args(["--no-analyse", "--out"])

@@ -2,6 +2,9 @@
 //! and `--set` never panic or hang on arbitrary input, stay bounded in
 //! memory, and every rejection names what was wrong.
 
+mod common;
+
+use common::temp_file;
 use proptest::prelude::*;
 use scaling::cli::{parse_n_spec, parse_set, MAX_SIZES};
 use scaling::config::{apply_file, Plan, SWEEP_KEYS};
@@ -52,9 +55,7 @@ proptest! {
     /// Arbitrary text as a config file: an error (naming the file), never a panic.
     #[test]
     fn config_file_arbitrary_text(text in ".{0,200}") {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("fuzz.toml");
-        std::fs::write(&path, &text).unwrap();
+        let (_dir, path) = temp_file("fuzz.toml", &text);
         if let Err(e) = apply_file(&mut Plan::default(), &path) {
             prop_assert!(e.to_string().contains("fuzz.toml"), "{}", e);
         }
@@ -63,10 +64,8 @@ proptest! {
     /// `key = value` lines: a rejection names the file and the key.
     #[test]
     fn config_file_key_values(pairs in proptest::collection::vec((any_key(), any_value()), 1..4)) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("kv.toml");
         let text: String = pairs.iter().map(|(k, v)| format!("{k} = {v}\n")).collect();
-        std::fs::write(&path, &text).unwrap();
+        let (_dir, path) = temp_file("kv.toml", &text);
         if let Err(e) = apply_file(&mut Plan::default(), &path) {
             let msg = e.to_string();
             prop_assert!(msg.contains("kv.toml"), "{}", msg);

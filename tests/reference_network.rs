@@ -7,13 +7,15 @@
 //! NEST seeds show (NEST's own seeds 1-36 range over 3.9-5.3/s).
 //! Slow in debug builds: run with `cargo test --release`.
 
+mod common;
+
+use common::{nest_data, read_json};
 use scaling::models::ModelKind;
 use scaling::params::Params;
 use serde_json::Value;
 
 fn reference() -> Vec<Value> {
-    let p = format!("{}/tests/data/nest-3.10/network/sweep.json", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    serde_json::from_value(read_json(&nest_data().join("network/sweep.json"))).unwrap()
 }
 
 /// (name, NEST getter, our value, relative floor, absolute floor)
@@ -139,11 +141,8 @@ fn mean_sd(v: &[f64]) -> (f64, f64) {
 /// factor of 2).
 #[test]
 fn iaf_psc_alpha_n1250_rate_distribution_matches_nest() {
-    let p = format!(
-        "{}/tests/data/nest-3.10/network/iaf_psc_alpha_N1250_seeds.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let nest: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+    let nest: Vec<Value> =
+        serde_json::from_value(read_json(&nest_data().join("network/iaf_psc_alpha_N1250_seeds.json"))).unwrap();
     let nest: Vec<f64> = nest.iter().map(|r| r["rate"].as_f64().unwrap()).collect();
     assert_eq!(nest.len(), 36);
     let ours: Vec<f64> = (1..=12)

@@ -1,14 +1,16 @@
 //! Unit traces against NEST 3.10 (tests/data/nest-3.10/unit/): one
 //! iaf_psc_alpha neuron, ignore_and_fire spike times, one STDP synapse.
 
+mod common;
+
+use common::{nest_data, read_json};
 use scaling::models::{IafPscAlpha, IgnoreAndFire, NeuronModel};
 use scaling::params::Params;
 use scaling::plasticity::{PostHistory, PreTrace, StdpPl};
 use serde_json::Value;
 
 fn load(name: &str) -> Value {
-    let p = format!("{}/tests/data/nest-3.10/unit/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    read_json(&nest_data().join("unit").join(name))
 }
 
 fn floats(v: &Value) -> Vec<f64> {

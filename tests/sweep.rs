@@ -3,96 +3,11 @@
 //! shards, and a write failure that leaves finished points intact. All
 //! through the real binary.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+mod common;
+
+use common::{assert_point_same, data_files, read, read_json, run_ok, scaling, stable_json, stderr, tmp_files};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_scaling"))
-}
-
-fn run_ok(args: &[&str], out: &Path) -> Output {
-    let o = bin().args(args).arg("--out").arg(out).output().unwrap();
-    assert!(
-        o.status.success(),
-        "scaling {args:?} failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Every `data.json` under `dir`.
-fn data_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.file_name().is_some_and(|n| n == "data.json") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-/// Every file under `dir` whose name contains `.tmp` (left by an atomic write).
-fn tmp_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.file_name().unwrap().to_string_lossy().contains(".tmp") {
-                out.push(p);
-            }
-        }
-    }
-    out
-}
-
-/// data.json without the keys that measure the machine rather than the network.
-fn stable_json(path: &Path) -> serde_json::Value {
-    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let m = v.as_object_mut().unwrap();
-    for k in ["build_time", "sim_time", "peak_rss_bytes", "phases"] {
-        assert!(m.remove(k).is_some(), "{} lacks {k}", path.display());
-    }
-    v
-}
-
-/// The point at relative directory `rel` is the same in `a` and `b`.
-fn assert_point_same(a: &Path, b: &Path, rel: &Path) {
-    for f in [
-        "spikes.dat",
-        "connectivity_postsim.dat",
-        "model_instance_parameters.json",
-    ] {
-        let (x, y) = (
-            std::fs::read(a.join(rel).join(f)).unwrap(),
-            std::fs::read(b.join(rel).join(f)).unwrap(),
-        );
-        assert!(x == y, "{}/{f} differs", rel.display());
-    }
-    assert_eq!(
-        stable_json(&a.join(rel).join("data.json")),
-        stable_json(&b.join(rel).join("data.json")),
-        "{}/data.json differs",
-        rel.display()
-    );
-}
 
 /// Wait until `cond` holds, at most `limit`.
 fn wait_for(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
@@ -142,7 +57,7 @@ fn sigkill_then_resume_equals_uninterrupted() {
     let all = data_files(reference.path());
     assert_eq!(all.len(), 8);
 
-    let mut child = bin()
+    let mut child = scaling()
         .args(KILL_SWEEP)
         .arg("--out")
         .arg(killed.path())
@@ -183,7 +98,7 @@ fn sigkill_then_resume_equals_uninterrupted() {
 #[test]
 fn ctrl_c_stops_promptly_and_says_what_finished() {
     let out = tempfile::tempdir().unwrap();
-    let mut child = bin()
+    let mut child = scaling()
         .args([
             "run",
             "--models",
@@ -223,8 +138,7 @@ fn ctrl_c_stops_promptly_and_says_what_finished() {
     );
     assert!(!out.path().join("N6000/iaf_psc_alpha/data.json").exists());
     assert!(!log.contains('\x1b') && !log.contains('\r'));
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("sweep.json")).unwrap()).unwrap();
+    let manifest = read_json(&out.path().join("sweep.json"));
     assert_eq!(manifest["status"], "interrupted");
     assert_eq!(manifest["points"][0]["status"], "ran");
     assert_eq!(manifest["points"][1]["status"], "interrupted");
@@ -283,7 +197,7 @@ fn reuse_only_with_same_parameters() {
 
     // a truncated data.json is named and recomputed
     let dj = d1.join("data.json");
-    let text = std::fs::read_to_string(&dj).unwrap();
+    let text = read(&dj);
     std::fs::write(&dj, &text[..text.len() / 2]).unwrap();
     let log = stderr(&run_ok(&changed, out.path()));
     assert!(
@@ -303,7 +217,7 @@ fn reuse_only_with_same_parameters() {
 fn dry_run_plans_without_writing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("never");
-    let o = bin()
+    let o = scaling()
         .args([
             "run",
             "--models",
@@ -333,7 +247,7 @@ fn absurd_point_is_refused_before_allocating() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("o");
     let t = Instant::now();
-    let o = bin()
+    let o = scaling()
         .args([
             "run",
             "--models",
@@ -380,10 +294,7 @@ fn shards_are_disjoint_and_cover_the_sweep() {
         let s = format!("{i}/4");
         args.extend(["--shard", &s]);
         run_ok(&args, out.path());
-        let m: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(out.path().join(format!("sweep-shard-{i}-of-4.json"))).unwrap(),
-        )
-        .unwrap();
+        let m = read_json(&out.path().join(format!("sweep-shard-{i}-of-4.json")));
         assert_eq!(m["status"], "complete");
         assert!(m["machine"]["cpu"].is_string() && m["params"]["K"] == 40);
         for p in m["points"].as_array().unwrap() {
@@ -405,7 +316,7 @@ fn write_failure_names_the_path_and_keeps_finished_points() {
     let out = tempfile::tempdir().unwrap();
     // a regular file where the second point's directory must go
     std::fs::write(out.path().join("N300"), "in the way").unwrap();
-    let o = bin()
+    let o = scaling()
         .args([
             "run",
             "--models",
@@ -427,12 +338,11 @@ fn write_failure_names_the_path_and_keeps_finished_points() {
     assert!(log.contains(&out.path().join("N300").display().to_string()), "{log}");
     assert!(log.contains("iaf_psc_alpha N=150 seed=1"), "{log}");
     let d = out.path().join("N150/iaf_psc_alpha");
-    let data: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(d.join("data.json")).unwrap()).unwrap();
-    let spikes = std::fs::read_to_string(d.join("spikes.dat")).unwrap();
+    let data = read_json(&d.join("data.json"));
+    let spikes = read(&d.join("spikes.dat"));
     assert_eq!(spikes.lines().count() as u64 - 3, data["n_spikes"].as_u64().unwrap());
     assert!(d.join("connectivity_postsim.dat").is_file());
     assert!(d.join("model_instance_parameters.json").is_file());
-    let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("sweep.json")).unwrap()).unwrap();
+    let m = read_json(&out.path().join("sweep.json"));
     assert!(m["status"].as_str().unwrap().starts_with("failed"), "{m}");
 }
