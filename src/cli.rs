@@ -189,6 +189,9 @@ mod tests {
         let cli = Cli::parse_from(["scaling", "run", "--N", "100", "--set", "K=20", "--no-spikes"]);
         let Command::Run(a) = cli.command else { panic!() };
         let o = a.options();
-        assert_eq!((o.n.as_deref(), o.set.as_slice(), o.no_spikes), (Some("100"), &["K=20".to_string()][..], true));
+        assert_eq!(
+            (o.n.as_deref(), o.set.as_slice(), o.no_spikes),
+            (Some("100"), &["K=20".to_string()][..], true)
+        );
     }
 }

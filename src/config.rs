@@ -171,7 +171,10 @@ impl Sweep {
         };
         let boolean = || match value {
             Value::Bool(b) => Ok(b),
-            Value::Text(t) => t.trim().parse::<bool>().map_err(|_| "expected true or false".to_string()),
+            Value::Text(t) => t
+                .trim()
+                .parse::<bool>()
+                .map_err(|_| "expected true or false".to_string()),
         };
         match key {
             "models" => self.models = ModelKind::parse_list(text, key).map_err(bare)?,
@@ -296,7 +299,9 @@ pub fn n_spec(spec: &str) -> Result<Vec<usize>, String> {
         // checked: `0..=18446744073709551615:1` must not overflow
         let count = ((b - a) / step).saturating_add(1);
         if count > MAX_SIZES {
-            return Err(format!("range `{spec}` has {count} points; at most {MAX_SIZES} allowed"));
+            return Err(format!(
+                "range `{spec}` has {count} points; at most {MAX_SIZES} allowed"
+            ));
         }
         (0..count).map(|i| a + i * step).filter(|&n| end_ok(n)).collect()
     } else {
@@ -403,8 +408,8 @@ pub fn apply_file(sweep: &mut Sweep, path: &Path) -> Result<()> {
     for (key, value) in &table {
         let origin = Origin::File(path, Some(line_of(key.span().start)));
         let key = key.get_ref().as_str();
-        let value_text = toml_scalar_text(value)
-            .ok_or_else(|| origin.error(key, "expected a number, string, boolean or array"))?;
+        let value_text =
+            toml_scalar_text(value).ok_or_else(|| origin.error(key, "expected a number, string, boolean or array"))?;
         let value = match value {
             toml::Value::Boolean(b) => Value::Bool(*b),
             _ => Value::Text(&value_text),
@@ -430,7 +435,11 @@ impl RunOptions {
         flag("seeds", self.seeds.clone(), "--seeds");
         flag("threads", self.threads.map(|t| t.to_string()), "--threads");
         flag("out", self.out.as_ref().map(|p| p.display().to_string()), "--out");
-        flag("figures", self.figures.as_ref().map(|p| p.display().to_string()), "--figures");
+        flag(
+            "figures",
+            self.figures.as_ref().map(|p| p.display().to_string()),
+            "--figures",
+        );
         v
     }
 }
@@ -447,7 +456,10 @@ pub fn from_run_options(o: &RunOptions) -> Result<Sweep> {
     }
     if let Some(r) = o.repeats {
         if r == 0 || r > MAX_POINTS as u64 {
-            return Err(Error::config("--repeats", format!("must lie in 1..={MAX_POINTS}, got {r}")));
+            return Err(Error::config(
+                "--repeats",
+                format!("must lie in 1..={MAX_POINTS}, got {r}"),
+            ));
         }
         sweep.seeds = (1..=r).collect();
         sweep.seed_dirs = true;
@@ -555,7 +567,10 @@ mod tests {
             ..Default::default()
         };
         let e = from_run_options(&o).unwrap_err().to_string();
-        assert!(e.starts_with("invalid value for `--set N`: `abc` is not a whole number"), "{e}");
+        assert!(
+            e.starts_with("invalid value for `--set N`: `abc` is not a whole number"),
+            "{e}"
+        );
         assert_eq!(e.matches("invalid value").count(), 1, "{e}");
     }
 

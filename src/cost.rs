@@ -121,7 +121,9 @@ pub fn estimate(model: ModelKind, p: &Params, threads: usize) -> Result<Cost> {
     let sim_peak = syn_bytes + offsets + per_neuron + spike_bytes;
     let memory = calib::BASE_BYTES + calib::MEM_MARGIN * build_peak.max(sim_peak);
     let Calibration {
-        update_s: a, event_s: b, ..
+        update_s: a,
+        event_s: b,
+        ..
     } = model.info().cost;
     let cores = crate::host::cores();
     let speedup = 1.0 + calib::PARALLEL_EFFICIENCY * (threads.clamp(1, cores) - 1) as f64;
@@ -157,12 +159,24 @@ pub fn check_memory(pt: &Point, p: &Params, threads: usize, available: Option<u6
     }
     let (key, hint) = if c.spike_bytes > c.memory - c.spike_bytes {
         let on_grid = |t: f64| (t / p.dt).floor() * p.dt;
-        let fit = largest_fitting(p.T, |t| Params { T: on_grid(t), ..p.clone() }, pt.model, threads, avail);
+        let fit = largest_fitting(
+            p.T,
+            |t| Params {
+                T: on_grid(t),
+                ..p.clone()
+            },
+            pt.model,
+            threads,
+            avail,
+        );
         let hint = match fit.map(on_grid) {
             Some(t) => format!("at most T = {t} ms ({}) fits; use a shorter --T", sim_time(t)),
             None => "no T fits at this N; use a smaller --N".into(),
         };
-        ("T", format!("the spike record of T = {} needs most of it; {hint}", sim_time(p.T)))
+        (
+            "T",
+            format!("the spike record of T = {} needs most of it; {hint}", sim_time(p.T)),
+        )
     } else {
         let with_n = |n: f64| Params {
             N: n as usize,
@@ -255,9 +269,20 @@ mod tests {
         };
         let avail = 8 << 30;
         let e = check_memory(&pt, &p, 1, Some(avail)).unwrap_err().to_string();
-        assert!(e.contains("`T`") && e.contains("shorter --T") && !e.contains("EB"), "{e}");
+        assert!(
+            e.contains("`T`") && e.contains("shorter --T") && !e.contains("EB"),
+            "{e}"
+        );
         // the suggested T fits
-        let t: f64 = e.split("at most T = ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+        let t: f64 = e
+            .split("at most T = ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         let fit = Params { T: t, ..p.clone() };
         assert!(check_memory(&pt, &fit, 1, Some(avail)).is_ok(), "{e}");
     }

@@ -20,10 +20,15 @@ fn main() -> ExitCode {
 
 /// Print `e` and its causes to stderr; the exit status for it.
 fn report(e: &scaling::Error) -> ExitCode {
-    eprintln!("error: {e}");
+    let msg = e.to_string();
+    eprintln!("error: {msg}");
+    // each cause once: most messages already end with their source's text
     let mut src = std::error::Error::source(e);
     while let Some(s) = src {
-        eprintln!("  caused by: {s}");
+        let cause = s.to_string();
+        if !msg.contains(&cause) {
+            eprintln!("  caused by: {cause}");
+        }
         src = s.source();
     }
     match e {

@@ -184,7 +184,6 @@ pub struct Derived {
     pub steps: usize,
 }
 
-
 /// Lower branch W_{-1}(x) of the Lambert W function for x in [-1/e, 0);
 /// None outside that domain.
 pub fn lambert_w_m1(x: f64) -> Option<f64> {

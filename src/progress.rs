@@ -75,7 +75,11 @@ impl Reporter {
 
     /// A reporter that draws the progress display if `tty` (for tests).
     pub fn with_terminal(quiet: bool, tty: bool) -> Self {
-        Reporter { quiet, tty, point: None }
+        Reporter {
+            quiet,
+            tty,
+            point: None,
+        }
     }
 
     /// Print one line (above the progress display, if any); nothing if quiet.

@@ -64,7 +64,12 @@ impl<F: FnMut(usize, usize) -> bool> ModelVisitor for Simulate<'_, F> {
         let (p, d) = (self.p, self.d);
         crate::host::reset_peak_rss();
         let t_build = Instant::now();
-        let mut sim = Simulation::new(model, StdpPl::new(p, d.delay_steps, d.steps), build_network(p, d, self.threads), engine_config(p, d));
+        let mut sim = Simulation::new(
+            model,
+            StdpPl::new(p, d.delay_steps, d.steps),
+            build_network(p, d, self.threads),
+            engine_config(p, d),
+        );
         let n_synapses = sim.network().n_synapses();
         let build_time = t_build.elapsed().as_secs_f64();
         let t_sim = Instant::now();

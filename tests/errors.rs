@@ -27,7 +27,10 @@ fn refused(args: &[&str]) -> String {
 #[test]
 fn absurd_t_names_t_with_what_fits() {
     let e = refused(&["run", "--N", "400", "--T", "1e30"]);
-    assert!(e.contains("invalid value for `T`") && e.contains("must be at most"), "{e}");
+    assert!(
+        e.contains("invalid value for `T`") && e.contains("must be at most"),
+        "{e}"
+    );
     assert!(!e.contains("`N`") && !e.contains("EB"), "{e}");
 }
 
@@ -50,7 +53,10 @@ fn huge_network_names_n_and_a_smaller_n() {
 #[test]
 fn set_n_has_one_prefix() {
     let e = refused(&["run", "--set", "N=abc"]);
-    assert!(e.contains("invalid value for `--set N`: `abc` is not a whole number"), "{e}");
+    assert!(
+        e.contains("invalid value for `--set N`: `abc` is not a whole number"),
+        "{e}"
+    );
     assert_eq!(e.matches("invalid value").count(), 1, "{e}");
     assert!(!e.contains("--N"), "{e}");
 }
@@ -61,7 +67,10 @@ fn config_file_names_key_file_and_line() {
     let cfg = dir.path().join("sweep.toml");
     std::fs::write(&cfg, "K = 20\n\nN = \"10..5\"\n").unwrap();
     let e = refused(&["run", cfg.to_str().unwrap()]);
-    let want = format!("invalid value for `N` in `{}`, line 3: range `10..5` is empty", cfg.display());
+    let want = format!(
+        "invalid value for `N` in `{}`, line 3: range `10..5` is empty",
+        cfg.display()
+    );
     assert!(e.contains(&want), "{e}");
     assert!(!e.contains("`N` in `") || !e.contains("`N` in `N"), "{e}");
 }

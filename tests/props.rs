@@ -6,8 +6,8 @@ mod common;
 
 use common::temp_file;
 use proptest::prelude::*;
-use scaling::cli::{parse_n_spec, parse_set, MAX_SIZES};
-use scaling::config::{apply_file, Plan, SWEEP_KEYS};
+use scaling::config::{apply_file, Sweep, SWEEP_KEYS};
+use scaling::config::{parse_n_spec, parse_set, MAX_SIZES};
 use scaling::params::{Params, KEYS};
 
 fn any_key() -> impl Strategy<Value = String> {
@@ -56,7 +56,7 @@ proptest! {
     #[test]
     fn config_file_arbitrary_text(text in ".{0,200}") {
         let (_dir, path) = temp_file("fuzz.toml", &text);
-        if let Err(e) = apply_file(&mut Plan::default(), &path) {
+        if let Err(e) = apply_file(&mut Sweep::default(), &path) {
             prop_assert!(e.to_string().contains("fuzz.toml"), "{}", e);
         }
     }
@@ -66,7 +66,7 @@ proptest! {
     fn config_file_key_values(pairs in proptest::collection::vec((any_key(), any_value()), 1..4)) {
         let text: String = pairs.iter().map(|(k, v)| format!("{k} = {v}\n")).collect();
         let (_dir, path) = temp_file("kv.toml", &text);
-        if let Err(e) = apply_file(&mut Plan::default(), &path) {
+        if let Err(e) = apply_file(&mut Sweep::default(), &path) {
             let msg = e.to_string();
             prop_assert!(msg.contains("kv.toml"), "{}", msg);
             if !msg.contains("not valid TOML") {

@@ -34,7 +34,7 @@ fn check(kind: ModelKind, n: usize) {
                 seed,
                 ..Params::default()
             };
-            scaling::point::run(kind, &p, 2, |_, _| true).unwrap().record
+            scaling::simulate::run(kind, &p, 2, |_, _| true).unwrap().record
         })
         .collect();
     let mean = |get: fn(&scaling::output::data_json::RunRecord) -> Option<f64>| {
@@ -152,7 +152,7 @@ fn iaf_psc_alpha_n1250_rate_distribution_matches_nest() {
                 seed,
                 ..Params::default()
             };
-            scaling::point::run(ModelKind::IafPscAlpha, &p, 2, |_, _| true)
+            scaling::simulate::run(ModelKind::IafPscAlpha, &p, 2, |_, _| true)
                 .unwrap()
                 .record
                 .rate

@@ -220,7 +220,10 @@ mod tests {
             vec![ModelKind::IafPscAlpha, ModelKind::IgnoreAndFire]
         );
         let e = ModelKind::parse_list("iaf,lif", "--models").unwrap_err().to_string();
-        assert!(e.contains("--models") && e.contains("lif") && e.contains("ignore (ignore_and_fire)"), "{e}");
+        assert!(
+            e.contains("--models") && e.contains("lif") && e.contains("ignore (ignore_and_fire)"),
+            "{e}"
+        );
         assert!(ModelKind::parse_list(" , ", "models").is_err());
     }
 }

@@ -93,7 +93,6 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
-
     /// Parse `data.json` text; `path` names the file in errors.
     pub fn from_json(text: &str, path: &Path) -> Result<Self> {
         let v: serde_json::Value = serde_json::from_str(text)

@@ -66,7 +66,14 @@ pub fn run(sweep: &Sweep) -> Result<()> {
     let threads = resolve_threads(sweep.threads);
     let todos: Vec<Todo> = pts
         .iter()
-        .map(|pt| resume::todo(&sweep.dir_of(pt), &digest(pt.model, &sweep.params_of(pt)), sweep.force, sweep.spikes))
+        .map(|pt| {
+            resume::todo(
+                &sweep.dir_of(pt),
+                &digest(pt.model, &sweep.params_of(pt)),
+                sweep.force,
+                sweep.spikes,
+            )
+        })
         .collect();
     if sweep.dry_run {
         dry_run::print(sweep, &pts, threads, &todos);
@@ -225,7 +232,14 @@ fn failed_status(e: &Error) -> Status {
 
 /// Run one point labelled `tag` with a progress bar, write its files, and
 /// report its summary line.
-fn run_point(sweep: &Sweep, pt: &Point, tag: &str, threads: usize, stop: &AtomicBool, rep: &mut Reporter) -> Result<()> {
+fn run_point(
+    sweep: &Sweep,
+    pt: &Point,
+    tag: &str,
+    threads: usize,
+    stop: &AtomicBool,
+    rep: &mut Reporter,
+) -> Result<()> {
     let p = sweep.params_of(pt);
     let dir = sweep.dir_of(pt);
     resume::clear_point(&dir)?;
