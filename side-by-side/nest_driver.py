@@ -3,7 +3,7 @@
 `scaling run` (see the model description) in NEST and prints one JSON object
 with build_time, sim_time (s), rate (1/s) and peak_rss_bytes.
 
-    python3 nest_driver.py MODEL N [--T ms] [--threads n] [--seed s]
+    python3 side-by-side/nest_driver.py MODEL N [--T ms] [--threads n] [--seed s]
 
 MODEL is iaf_psc_alpha or ignore_and_fire. Needs `pip install nest-simulator`;
 it is never a dependency of `scaling`.

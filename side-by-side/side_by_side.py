@@ -3,11 +3,11 @@
 sweep points, alternating, on the same machine.
 
     cargo build --release
-    python3 bench/bench.py --N 1250,12500 --models iaf,ignore [--T 10000] [--threads 2]
-                           [--repeats 1] [--nest auto|off|/path/to/python] [--json out.json]
+    python3 side-by-side/side_by_side.py --N 1250,12500 --models iaf,ignore [--T 10000] [--threads 2]
+                                         [--repeats 1] [--nest auto|off|/path/to/python] [--json out.json]
 
 For every (N, model) and repeat it runs `scaling run` in a fresh process
-(so peak memory is that point's), then NEST through bench/nest_driver.py,
+(so peak memory is that point's), then NEST through side-by-side/nest_driver.py,
 and prints build and sim time, events per second, real-time factor, peak
 memory and the NEST/scaling ratios; with --repeats R > 1 it ends with the
 best of the R runs of each simulator (minimum times) and their ratios. Only the Python standard library is
