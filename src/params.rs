@@ -265,7 +265,8 @@ impl Params {
         })
     }
 
-    /// Check that every value lies in its valid range; errors name the key.
+    /// Check that every value lies in its valid range (positive, >= 0 or
+    /// finite, then [`Params::check_relations`]); errors name the key.
     fn check_ranges(&self) -> Result<()> {
         let pos = |k: &str, v: f64| {
             if v.is_finite() && v > 0.0 {
@@ -321,6 +322,12 @@ impl Params {
         ] {
             fin(k, v)?;
         }
+        self.check_relations()
+    }
+
+    /// Check the parameters that are bounded by others or come in pairs;
+    /// errors name the key.
+    fn check_relations(&self) -> Result<()> {
         if !(0.0..=1.0).contains(&self.beta) {
             return Err(Error::config("beta", format!("must lie in [0, 1], got {}", self.beta)));
         }
