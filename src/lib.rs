@@ -5,6 +5,8 @@
 //! Data flows one way: [`cli`] -> [`config`] -> [`sweep`] -> ([`network`],
 //! [`engine`]) -> [`output`]; [`analysis`] reads only files.
 
+#![deny(unsafe_op_in_unsafe_fn)]
+
 pub mod analysis;
 pub mod cli;
 pub mod config;
@@ -19,6 +21,7 @@ pub mod plasticity;
 pub mod point;
 pub mod progress;
 pub mod rng;
+pub mod simd;
 pub mod stats;
 pub mod sweep;
 
