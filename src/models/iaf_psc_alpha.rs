@@ -58,20 +58,18 @@ pub struct State {
 
 impl IafPscAlpha {
     /// Propagators for membrane (tau_m, C_m) and synaptic time constant tau_s at step h (ms).
+    /// `tau_m` must differ from `tau_s` (as [`Params::derive`] demands: the
+    /// propagators below are singular there).
     pub fn new(p: &Params) -> Self {
         let h = p.dt;
         let (tau_m, tau_s, c_m) = (p.tau_m, p.tau_s, p.C_m);
+        debug_assert!(tau_m != tau_s, "tau_m == tau_s is rejected by Params::derive");
         let p11 = (-h / tau_s).exp();
         let expm1_tm = (-h / tau_m).exp_m1();
-        let (p31, p32) = if tau_m == tau_s {
-            let e = (-h / tau_m).exp();
-            (h * h / (2.0 * c_m) * e, h / c_m * e)
-        } else {
-            let beta = tau_s * tau_m / (tau_m - tau_s);
-            let gamma = beta / c_m;
-            let em = (h / beta).exp_m1();
-            (gamma * p11 * (beta * em - h), gamma * p11 * em)
-        };
+        let beta = tau_s * tau_m / (tau_m - tau_s);
+        let gamma = beta / c_m;
+        let em = (h / beta).exp_m1();
+        let (p31, p32) = (gamma * p11 * (beta * em - h), gamma * p11 * em);
         IafPscAlpha {
             theta: p.theta - p.E_L,
             v_reset: p.V_reset - p.E_L,
