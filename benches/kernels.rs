@@ -10,6 +10,7 @@ use scaling::models::{IafPscAlpha, IgnoreAndFire, NeuronModel};
 use scaling::params::Params;
 use scaling::plasticity::{PostHistory, PreTrace, StdpPl};
 use scaling::rng::{stream, Purpose};
+use scaling::simd::Isa;
 
 const NEURONS: usize = 10_000;
 
@@ -32,19 +33,24 @@ fn neuron_update(c: &mut Criterion) {
             black_box(n)
         })
     });
-    let mut block = iaf.block(
+    let block = iaf.block(
         (0..NEURONS)
             .map(|i| iaf.init(&mut stream(1, Purpose::Init, i as u64)))
             .collect(),
     );
     let inh: Vec<f64> = input.iter().map(|x| -x * 0.1).collect();
-    g.bench_function("iaf_psc_alpha/one step, block (SIMD)", |b| {
-        b.iter(|| {
-            let mut n = 0;
-            iaf.step_block(&mut block, 0, &input, &inh, |_| n += 1);
-            black_box(n)
-        })
-    });
+    // every kernel this CPU runs; the widest is the one simulations use
+    for isa in Isa::available() {
+        let mut block = block.clone();
+        block.set_isa(isa);
+        g.bench_function(format!("iaf_psc_alpha/one step, block ({})", isa.name()), |b| {
+            b.iter(|| {
+                let mut n = 0;
+                iaf.step_block(&mut block, 0, &input, &inh, |_| n += 1);
+                black_box(n)
+            })
+        });
+    }
     let ign = IgnoreAndFire::new(&p);
     let mut states: Vec<_> = (0..NEURONS)
         .map(|i| ign.init(&mut stream(1, Purpose::Init, i as u64)))
@@ -73,13 +79,17 @@ fn neuron_update(c: &mut Criterion) {
 fn poisson_drive(c: &mut Criterion) {
     let d = Params::default().derive().unwrap();
     let table = CountTable::new(d.nu_X * 0.125 / 1000.0);
-    let mut block = DriveBlock::new(1, 0..NEURONS as u32);
+    let block = DriveBlock::new(1, 0..NEURONS as u32);
     let mut rows = vec![0.0f64; NEURONS * 12];
     let mut g = c.benchmark_group("poisson_drive");
     g.throughput(Throughput::Elements(NEURONS as u64));
-    g.bench_function("one slice of 12 steps", |b| {
-        b.iter(|| black_box(block.fill(&table, &mut rows, NEURONS, 12, 31.78)))
-    });
+    // every kernel this CPU runs; the widest is the one simulations use
+    for isa in Isa::available() {
+        let mut block = block.clone().with_isa(isa);
+        g.bench_function(format!("one slice of 12 steps ({})", isa.name()), |b| {
+            b.iter(|| black_box(block.fill(&table, &mut rows, NEURONS, 12, 31.78)))
+        });
+    }
     g.finish();
 }
 

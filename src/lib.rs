@@ -10,6 +10,8 @@
 //! [`cli`] knows clap; the engine knows neither models' equations nor
 //! anything above it.
 
+#![deny(unsafe_op_in_unsafe_fn)]
+
 pub mod analysis;
 pub mod cli;
 pub mod config;
@@ -25,6 +27,7 @@ pub mod plasticity;
 pub mod point;
 pub mod progress;
 pub mod rng;
+pub mod simd;
 pub mod simulate;
 pub mod stats;
 pub mod sweep;

@@ -24,6 +24,7 @@ use crate::models::NeuronModel;
 use crate::network::{Network, Partition};
 use crate::plasticity::{PostHistory, PreTrace, StdpPl};
 use crate::rng::{stream, Purpose};
+use crate::simd::prefetch;
 use drive::{CountTable, DriveBlock};
 use rayon::prelude::*;
 use ring::InputRing;
@@ -52,18 +53,6 @@ const TILE: usize = 256;
 
 /// How many synapses ahead delivery prefetches a target's spike history.
 const PREFETCH_AHEAD: usize = 8;
-
-/// Hint the CPU to fetch the cache line of `x` (no effect on results).
-#[inline(always)]
-fn prefetch<T>(x: Option<&T>) {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(x) = x {
-        // SAFETY: prefetching is only a hint and never faults, whatever the address
-        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>((x as *const T).cast()) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = x;
-}
 
 /// What a partition's worker owns besides its synapses: its neurons' states
 /// (in the model's block layout), input ring, Poisson drive, spike

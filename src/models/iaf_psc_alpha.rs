@@ -6,6 +6,8 @@
 use super::NeuronModel;
 use crate::params::Params;
 use crate::rng::Stream;
+use crate::simd::iaf::{step_quads, Quad};
+use crate::simd::Isa;
 use rand::Rng;
 
 /// Parameters and step propagators of one population (all neurons alike).
@@ -56,20 +58,18 @@ pub struct State {
 
 impl IafPscAlpha {
     /// Propagators for membrane (tau_m, C_m) and synaptic time constant tau_s at step h (ms).
+    /// `tau_m` must differ from `tau_s` (as [`Params::derive`] demands: the
+    /// propagators below are singular there).
     pub fn new(p: &Params) -> Self {
         let h = p.dt;
         let (tau_m, tau_s, c_m) = (p.tau_m, p.tau_s, p.C_m);
+        debug_assert!(tau_m != tau_s, "tau_m == tau_s is rejected by Params::derive");
         let p11 = (-h / tau_s).exp();
         let expm1_tm = (-h / tau_m).exp_m1();
-        let (p31, p32) = if tau_m == tau_s {
-            let e = (-h / tau_m).exp();
-            (h * h / (2.0 * c_m) * e, h / c_m * e)
-        } else {
-            let beta = tau_s * tau_m / (tau_m - tau_s);
-            let gamma = beta / c_m;
-            let em = (h / beta).exp_m1();
-            (gamma * p11 * (beta * em - h), gamma * p11 * em)
-        };
+        let beta = tau_s * tau_m / (tau_m - tau_s);
+        let gamma = beta / c_m;
+        let em = (h / beta).exp_m1();
+        let (p31, p32) = (gamma * p11 * (beta * em - h), gamma * p11 * em);
         IafPscAlpha {
             theta: p.theta - p.E_L,
             v_reset: p.V_reset - p.E_L,
@@ -92,37 +92,27 @@ impl IafPscAlpha {
     }
 
     /// The constant first term of the membrane update, `p30 * (0 + I_e)` (mV).
-    fn dc_term(&self) -> f64 {
+    #[inline(always)]
+    pub(crate) fn dc_term(&self) -> f64 {
         self.p30 * (0.0 + self.i_dc)
     }
 }
 
-/// Four neurons' states, field by field (one AVX2 register per field).
-#[derive(Debug, Clone, Copy, Default)]
-#[repr(C, align(64))]
-struct Quad {
-    v: [f64; 4],
-    di_ex: [f64; 4],
-    i_ex: [f64; 4],
-    di_in: [f64; 4],
-    i_in: [f64; 4],
-    r: [i64; 4],
-}
-
 /// The states of a block of neurons in groups of four, each group's fields
-/// side by side (three cache lines), so that one step advances four neurons
-/// per instruction (AVX2 where the CPU has it) from one memory stream.
-/// Every neuron sees exactly the scalar arithmetic of
-/// [`NeuronModel::step`], in the same order, so results are bit for bit
-/// those of the scalar path.
+/// side by side ([`Quad`]), so that one step advances four neurons per
+/// instruction (with the widest kernel of [`crate::simd::iaf`] this CPU
+/// runs) from one memory stream. Every neuron sees exactly the scalar
+/// arithmetic of [`NeuronModel::step`], in the same order, so results are
+/// bit for bit those of the scalar path.
 #[derive(Debug, Clone)]
-pub struct Block {
+pub struct IafBlock {
     quads: Vec<Quad>,
     n: usize,
-    simd: bool,
+    /// The instruction set of the kernel (one this CPU has).
+    isa: Isa,
 }
 
-impl Block {
+impl IafBlock {
     /// Neurons in the block.
     pub fn len(&self) -> usize {
         self.n
@@ -136,42 +126,19 @@ impl Block {
     /// The state of neuron `l`.
     pub fn get(&self, l: usize) -> State {
         assert!(l < self.n, "neuron {l} of {}", self.n);
-        let (q, j) = (&self.quads[l / 4], l % 4);
-        State {
-            v: q.v[j],
-            di_ex: q.di_ex[j],
-            i_ex: q.i_ex[j],
-            di_in: q.di_in[j],
-            i_in: q.i_in[j],
-            r: q.r[j] as u32,
-        }
+        self.quads[l / 4].lane(l % 4)
     }
 
     fn set(&mut self, l: usize, s: State) {
-        let (q, j) = (&mut self.quads[l / 4], l % 4);
-        q.v[j] = s.v;
-        q.di_ex[j] = s.di_ex;
-        q.i_ex[j] = s.i_ex;
-        q.di_in[j] = s.di_in;
-        q.i_in[j] = s.i_in;
-        q.r[j] = s.r as i64;
+        self.quads[l / 4].set_lane(l % 4, s);
     }
 
-    /// Use the scalar path even where AVX2 is available (for tests).
-    pub fn force_scalar(&mut self) {
-        self.simd = false;
-    }
-}
-
-/// Whether this CPU runs the AVX2 kernel.
-fn has_avx2() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::is_x86_feature_detected!("avx2")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
+    /// Step with the kernel of `isa` from now on (every kernel gives the
+    /// same numbers; for tests and benchmarks). Panics if this CPU lacks
+    /// `isa`.
+    pub fn set_isa(&mut self, isa: Isa) {
+        assert!(isa.is_available(), "this CPU lacks {}", isa.name());
+        self.isa = isa;
     }
 }
 
@@ -188,7 +155,7 @@ impl NeuronModel for IafPscAlpha {
     fn step(&self, s: &mut State, ex: f64, inh: f64) -> bool {
         // 1. membrane, from the currents at the start of the step (NEST's expression order)
         if s.r == 0 {
-            s.v = self.p30 * (0.0 + self.i_dc)
+            s.v = self.dc_term()
                 + self.p31 * s.di_ex
                 + self.p32 * s.i_ex
                 + self.p31 * s.di_in
@@ -215,13 +182,13 @@ impl NeuronModel for IafPscAlpha {
         }
     }
 
-    type Block = Block;
+    type Block = IafBlock;
 
-    fn block(&self, states: Vec<State>) -> Block {
-        let mut b = Block {
+    fn block(&self, states: Vec<State>) -> IafBlock {
+        let mut b = IafBlock {
             quads: vec![Quad::default(); states.len().div_ceil(4)],
             n: states.len(),
-            simd: has_avx2(),
+            isa: Isa::detected(),
         };
         for (l, s) in states.into_iter().enumerate() {
             b.set(l, s);
@@ -230,14 +197,14 @@ impl NeuronModel for IafPscAlpha {
     }
 
     #[inline]
-    fn step_block(&self, b: &mut Block, from: usize, ex: &[f64], inh: &[f64], mut fired: impl FnMut(usize)) {
+    fn step_block(&self, b: &mut IafBlock, from: usize, ex: &[f64], inh: &[f64], mut fired: impl FnMut(usize)) {
         let end = from + ex.len();
         assert!(
             end <= b.len() && inh.len() == ex.len(),
             "one input per neuron of the block"
         );
-        // neuron by neuron: where there is no AVX2, and around the whole groups of four
-        let scalar = |b: &mut Block, range: std::ops::Range<usize>, fired: &mut dyn FnMut(usize)| {
+        // neuron by neuron around the whole groups of four, the groups by the kernel
+        let scalar = |b: &mut IafBlock, range: std::ops::Range<usize>, fired: &mut dyn FnMut(usize)| {
             for l in range {
                 let mut s = b.get(l);
                 let spiked = self.step(&mut s, ex[l - from], inh[l - from]);
@@ -247,110 +214,13 @@ impl NeuronModel for IafPscAlpha {
                 }
             }
         };
-        let mut l = from;
-        #[cfg(target_arch = "x86_64")]
-        if b.simd {
-            let first_group = from.next_multiple_of(4).min(end);
-            scalar(b, from..first_group, &mut fired);
-            // SAFETY: b.simd is only set where the CPU has AVX2; the range is checked above
-            l = unsafe { avx2::step(self, b, from, first_group, end, ex, inh, &mut fired) };
-        }
-        scalar(b, l..end, &mut fired);
-    }
-}
-
-/// The AVX2 step: four neurons per instruction, the scalar step's
-/// operations in the scalar step's order (no fused multiply-add).
-#[cfg(target_arch = "x86_64")]
-mod avx2 {
-    use super::{Block, IafPscAlpha};
-    use std::arch::x86_64::*;
-
-    /// Advance neurons `start..` of `b` (start a multiple of four) in whole
-    /// groups of four up to `end`, neuron `from + j` with inputs `ex[j]`,
-    /// `inh[j]`; returns the first neuron not advanced (the rest, fewer than
-    /// four, are left to the scalar path).
-    ///
-    /// # Safety
-    /// The CPU must have AVX2, `from <= start`, `start % 4 == 0`,
-    /// `end <= b.len()`, and `ex` and `inh` must hold `end - from` values.
-    #[target_feature(enable = "avx2")]
-    #[allow(clippy::too_many_arguments)]
-    pub(super) unsafe fn step(
-        m: &IafPscAlpha,
-        b: &mut Block,
-        from: usize,
-        start: usize,
-        end: usize,
-        ex: &[f64],
-        inh: &[f64],
-        fired: &mut impl FnMut(usize),
-    ) -> usize {
-        if start >= end {
-            return start;
-        }
+        let start = from.next_multiple_of(4).min(end);
         let stop = start + (end - start) / 4 * 4;
-        let c0 = _mm256_set1_pd(m.dc_term());
-        let (p11, p21) = (_mm256_set1_pd(m.p11), _mm256_set1_pd(m.p21));
-        let (p31, p32) = (_mm256_set1_pd(m.p31), _mm256_set1_pd(m.p32));
-        let expm1 = _mm256_set1_pd(m.expm1_tm);
-        let psc = _mm256_set1_pd(m.psc_init);
-        let theta = _mm256_set1_pd(m.theta);
-        let v_reset = _mm256_set1_pd(m.v_reset);
-        let ref_steps = _mm256_castsi256_pd(_mm256_set1_epi64x(m.ref_steps as i64));
-        let (zero, minus_one) = (_mm256_setzero_si256(), _mm256_set1_epi64x(-1));
-        let (xp, yp) = (ex.as_ptr().wrapping_sub(from), inh.as_ptr().wrapping_sub(from));
-        let mut l = start;
-        while l < stop {
-            let q = b.quads.as_mut_ptr().add(l / 4);
-            let v = _mm256_loadu_pd((*q).v.as_ptr());
-            let di_ex = _mm256_loadu_pd((*q).di_ex.as_ptr());
-            let i_ex = _mm256_loadu_pd((*q).i_ex.as_ptr());
-            let di_in = _mm256_loadu_pd((*q).di_in.as_ptr());
-            let i_in = _mm256_loadu_pd((*q).i_in.as_ptr());
-            let r = _mm256_loadu_si256((*q).r.as_ptr().cast());
-            // 1. membrane where not refractory: the scalar expression's left-to-right sum
-            let mut vn = _mm256_add_pd(c0, _mm256_mul_pd(p31, di_ex));
-            vn = _mm256_add_pd(vn, _mm256_mul_pd(p32, i_ex));
-            vn = _mm256_add_pd(vn, _mm256_mul_pd(p31, di_in));
-            vn = _mm256_add_pd(vn, _mm256_mul_pd(p32, i_in));
-            vn = _mm256_add_pd(vn, _mm256_mul_pd(expm1, v));
-            vn = _mm256_add_pd(vn, v);
-            let free = _mm256_cmpeq_epi64(r, zero);
-            let mut v = _mm256_blendv_pd(v, vn, _mm256_castsi256_pd(free));
-            // r -= 1 where r > 0: r - 1 - (-1 where r == 0)
-            let mut r = _mm256_castsi256_pd(_mm256_sub_epi64(_mm256_add_epi64(r, minus_one), free));
-            // 2. currents, then this step's input
-            let i_ex = _mm256_add_pd(_mm256_mul_pd(p21, di_ex), _mm256_mul_pd(p11, i_ex));
-            let di_ex = _mm256_add_pd(
-                _mm256_mul_pd(di_ex, p11),
-                _mm256_mul_pd(psc, _mm256_loadu_pd(xp.add(l))),
-            );
-            let i_in = _mm256_add_pd(_mm256_mul_pd(p21, di_in), _mm256_mul_pd(p11, i_in));
-            let di_in = _mm256_add_pd(
-                _mm256_mul_pd(di_in, p11),
-                _mm256_mul_pd(psc, _mm256_loadu_pd(yp.add(l))),
-            );
-            // 3. threshold
-            let spike = _mm256_cmp_pd::<_CMP_GE_OQ>(v, theta);
-            let mut bits = _mm256_movemask_pd(spike);
-            if bits != 0 {
-                v = _mm256_blendv_pd(v, v_reset, spike);
-                r = _mm256_blendv_pd(r, ref_steps, spike);
-            }
-            _mm256_storeu_pd((*q).v.as_mut_ptr(), v);
-            _mm256_storeu_pd((*q).di_ex.as_mut_ptr(), di_ex);
-            _mm256_storeu_pd((*q).i_ex.as_mut_ptr(), i_ex);
-            _mm256_storeu_pd((*q).di_in.as_mut_ptr(), di_in);
-            _mm256_storeu_pd((*q).i_in.as_mut_ptr(), i_in);
-            _mm256_storeu_si256((*q).r.as_mut_ptr().cast(), _mm256_castpd_si256(r));
-            while bits != 0 {
-                fired(l + bits.trailing_zeros() as usize);
-                bits &= bits - 1;
-            }
-            l += 4;
-        }
-        stop
+        scalar(b, from..start, &mut fired);
+        let (isa, quads) = (b.isa, &mut b.quads[start / 4..stop / 4]);
+        let (ex_q, inh_q) = (&ex[start - from..stop - from], &inh[start - from..stop - from]);
+        step_quads(isa, self, quads, ex_q, inh_q, &mut |l| fired(start + l));
+        scalar(b, stop..end, &mut fired);
     }
 }
 
@@ -359,17 +229,25 @@ mod tests {
     use super::*;
     use crate::rng::{stream, Purpose};
 
-    /// The block step (SIMD where available) against the scalar step, bit for bit.
+    /// The block step with every kernel this CPU runs against the scalar
+    /// step, bit for bit.
     #[test]
     fn block_step_is_the_scalar_step() {
         let p = Params::default();
         let m = IafPscAlpha::new(&p);
+        let isas = Isa::available();
         for n in [1usize, 3, 4, 7, 37] {
             let mut rng = stream(5, Purpose::Init, n as u64);
             let mut states: Vec<State> = (0..n).map(|_| m.init(&mut rng)).collect();
-            let mut block = m.block(states.clone());
-            let mut scalar = m.block(states.clone());
-            scalar.force_scalar();
+            // per instruction set: one block stepped in two pieces, one in one
+            let mut blocks: Vec<(Isa, IafBlock, IafBlock)> = isas
+                .iter()
+                .map(|&isa| {
+                    let mut b = m.block(states.clone());
+                    b.set_isa(isa);
+                    (isa, b.clone(), b)
+                })
+                .collect();
             let mut spikes = 0;
             for step in 0..4000 {
                 let ex: Vec<f64> = (0..n)
@@ -390,18 +268,20 @@ mod tests {
                         want.push(l);
                     }
                 }
-                let (mut got, mut got_scalar) = (Vec::new(), Vec::new());
-                // in two pieces, the first of odd length
-                let cut = (n / 2) | 1;
-                let cut = cut.min(n);
-                m.step_block(&mut block, 0, &ex[..cut], &inh[..cut], |l| got.push(l));
-                m.step_block(&mut block, cut, &ex[cut..], &inh[cut..], |l| got.push(l));
-                m.step_block(&mut scalar, 0, &ex, &inh, |l| got_scalar.push(l));
-                assert_eq!(got, want, "n {n} step {step}");
-                assert_eq!(got_scalar, want, "n {n} step {step}");
-                for (l, s) in states.iter().enumerate() {
-                    assert_eq!(block.get(l), *s, "n {n} step {step} neuron {l}");
-                    assert_eq!(scalar.get(l), *s, "n {n} step {step} neuron {l}");
+                for (isa, split, whole) in blocks.iter_mut() {
+                    let (mut got, mut got_whole) = (Vec::new(), Vec::new());
+                    // in two pieces, the first of odd length
+                    let cut = (n / 2) | 1;
+                    let cut = cut.min(n);
+                    m.step_block(split, 0, &ex[..cut], &inh[..cut], |l| got.push(l));
+                    m.step_block(split, cut, &ex[cut..], &inh[cut..], |l| got.push(l));
+                    m.step_block(whole, 0, &ex, &inh, |l| got_whole.push(l));
+                    assert_eq!(got, want, "{isa:?} n {n} step {step}");
+                    assert_eq!(got_whole, want, "{isa:?} n {n} step {step}");
+                    for (l, s) in states.iter().enumerate() {
+                        assert_eq!(split.get(l), *s, "{isa:?} n {n} step {step} neuron {l}");
+                        assert_eq!(whole.get(l), *s, "{isa:?} n {n} step {step} neuron {l}");
+                    }
                 }
                 spikes += want.len();
             }

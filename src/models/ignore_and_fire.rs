@@ -27,7 +27,7 @@ const GROUP: usize = 16;
 
 /// The states of a block of neurons as a structure of arrays (neuron l at index l).
 #[derive(Debug, Clone, Default)]
-pub struct Block {
+pub struct IgnoreBlock {
     /// Steps between spikes.
     pub period: Vec<u32>,
     /// Steps until the next spike.
@@ -96,17 +96,17 @@ impl NeuronModel for IgnoreAndFire {
         }
     }
 
-    type Block = Block;
+    type Block = IgnoreBlock;
 
-    fn block(&self, states: Vec<State>) -> Block {
-        Block {
+    fn block(&self, states: Vec<State>) -> IgnoreBlock {
+        IgnoreBlock {
             period: states.iter().map(|s| s.period).collect(),
             countdown: states.iter().map(|s| s.countdown).collect(),
         }
     }
 
     #[inline]
-    fn step_block(&self, b: &mut Block, from: usize, ex: &[f64], inh: &[f64], mut fired: impl FnMut(usize)) {
+    fn step_block(&self, b: &mut IgnoreBlock, from: usize, ex: &[f64], inh: &[f64], mut fired: impl FnMut(usize)) {
         let to = from + ex.len();
         assert!(
             to <= b.countdown.len() && inh.len() == ex.len(),

@@ -1,0 +1,74 @@
+//! The kernel of the external Poisson drive ([`crate::engine::drive`]):
+//! one group of [`LANES`] neurons through a run of steps. Each lane
+//! advances its own xoshiro256++ stream one draw per step, turns the draw
+//! into an event count through the inverse Poisson CDF of a
+//! [`CountTable`], and writes `count * w` into the step's row.
+//!
+//! `portable` is the reference, lane by lane; `avx2` (four lanes per
+//! instruction, two vectors per group) and `avx512` (eight lanes per
+//! instruction) follow it operation for operation, so that every kernel
+//! gives the same bits.
+
+use super::Isa;
+use crate::engine::drive::CountTable;
+
+mod portable;
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+
+/// Neurons drawn together (one group).
+pub const LANES: usize = 8;
+
+/// Thresholds of the Poisson CDF every kernel compares each draw with; a
+/// draw at or above the last of them (count >= FAST, probability 8e-5 at
+/// the experiment's rate) is counted by scanning the whole table.
+pub const FAST: usize = 4;
+
+/// The xoshiro256++ states of one group: word `j` of lane `i` at `[j][i]`
+/// (structure of arrays, so that a vector holds one word of every lane).
+pub type Streams = [[u64; LANES]; 4];
+
+/// Advance the [`LANES`] streams of one group through `steps` steps with
+/// the kernel of `isa`: `rows[k * stride + i] = c * w` for the count c of
+/// lane i in step k. Returns the events (the sum of the counts) per lane.
+/// Every `isa` gives the same bits.
+///
+/// Panics if this CPU lacks `isa`, or if `rows` is too short
+/// (`(steps - 1) * stride + LANES` values are written).
+pub fn group(
+    isa: Isa,
+    table: &CountTable,
+    streams: &mut Streams,
+    rows: &mut [f64],
+    stride: usize,
+    steps: usize,
+    w: f64,
+) -> [u64; LANES] {
+    assert!(isa.is_available(), "this CPU lacks {}", isa.name());
+    match isa {
+        Isa::Portable => portable::group(table, streams, rows, stride, steps, w),
+        // SAFETY: the CPU has AVX2 (asserted above)
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => unsafe { avx2::group(table, streams, rows, stride, steps, w) },
+        // SAFETY: the CPU has AVX-512F (asserted above)
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => unsafe { avx512::group(table, streams, rows, stride, steps, w) },
+        #[cfg(not(target_arch = "x86_64"))]
+        Isa::Avx2 | Isa::Avx512 => unreachable!("x86-64 instruction sets are never available elsewhere"),
+    }
+}
+
+/// Replace the counts `c[i]` of the lanes `i` with bit i set in `rare`
+/// (those whose draw `u[i]` reached the [`FAST`]-th threshold) by the count
+/// a full scan of the table gives. The vector kernels' rare path.
+#[cold]
+fn scan_rare_lanes(table: &CountTable, u: &[u64], c: &mut [u64], rare: u32) {
+    for (i, (&u, c)) in u.iter().zip(c.iter_mut()).enumerate() {
+        if rare & (1 << i) != 0 {
+            *c = table.scan(u);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! The iaf_psc_alpha kernel with AVX2: four neurons per instruction, the
+//! scalar step's operations in the scalar step's order (no fused
+//! multiply-add).
+
+use super::Quad;
+use crate::models::iaf_psc_alpha::IafPscAlpha;
+use std::arch::x86_64::*;
+
+/// [`super::portable::step_quads`] four neurons per instruction. Calling it
+/// (unsafe outside code compiled for AVX2) requires a CPU with AVX2.
+#[target_feature(enable = "avx2")]
+pub(super) fn step_quads(
+    m: &IafPscAlpha,
+    quads: &mut [Quad],
+    ex: &[[f64; 4]],
+    inh: &[[f64; 4]],
+    fired: &mut impl FnMut(usize),
+) {
+    // SAFETY: the array holds four f64, one vector
+    let load = |x: &[f64; 4]| unsafe { _mm256_loadu_pd(x.as_ptr()) };
+    // SAFETY: as above
+    let store = |x: &mut [f64; 4], v: __m256d| unsafe { _mm256_storeu_pd(x.as_mut_ptr(), v) };
+    let c0 = _mm256_set1_pd(m.dc_term());
+    let (p11, p21) = (_mm256_set1_pd(m.p11), _mm256_set1_pd(m.p21));
+    let (p31, p32) = (_mm256_set1_pd(m.p31), _mm256_set1_pd(m.p32));
+    let expm1 = _mm256_set1_pd(m.expm1_tm);
+    let psc = _mm256_set1_pd(m.psc_init);
+    let theta = _mm256_set1_pd(m.theta);
+    let v_reset = _mm256_set1_pd(m.v_reset);
+    let ref_steps = _mm256_castsi256_pd(_mm256_set1_epi64x(m.ref_steps as i64));
+    let (zero, minus_one) = (_mm256_setzero_si256(), _mm256_set1_epi64x(-1));
+    for (g, (q, (x, y))) in quads.iter_mut().zip(ex.iter().zip(inh)).enumerate() {
+        let (v, di_ex, i_ex, di_in, i_in) = (load(&q.v), load(&q.di_ex), load(&q.i_ex), load(&q.di_in), load(&q.i_in));
+        // SAFETY: q.r holds four i64, one vector
+        let r = unsafe { _mm256_loadu_si256(q.r.as_ptr().cast()) };
+        // 1. membrane where not refractory: the scalar expression's left-to-right sum
+        let mut vn = _mm256_add_pd(c0, _mm256_mul_pd(p31, di_ex));
+        vn = _mm256_add_pd(vn, _mm256_mul_pd(p32, i_ex));
+        vn = _mm256_add_pd(vn, _mm256_mul_pd(p31, di_in));
+        vn = _mm256_add_pd(vn, _mm256_mul_pd(p32, i_in));
+        vn = _mm256_add_pd(vn, _mm256_mul_pd(expm1, v));
+        vn = _mm256_add_pd(vn, v);
+        let free = _mm256_cmpeq_epi64(r, zero);
+        let mut v = _mm256_blendv_pd(v, vn, _mm256_castsi256_pd(free));
+        // r -= 1 where r > 0: r - 1 - (-1 where r == 0)
+        let mut r = _mm256_castsi256_pd(_mm256_sub_epi64(_mm256_add_epi64(r, minus_one), free));
+        // 2. currents, then this step's input
+        let i_ex = _mm256_add_pd(_mm256_mul_pd(p21, di_ex), _mm256_mul_pd(p11, i_ex));
+        let di_ex = _mm256_add_pd(_mm256_mul_pd(di_ex, p11), _mm256_mul_pd(psc, load(x)));
+        let i_in = _mm256_add_pd(_mm256_mul_pd(p21, di_in), _mm256_mul_pd(p11, i_in));
+        let di_in = _mm256_add_pd(_mm256_mul_pd(di_in, p11), _mm256_mul_pd(psc, load(y)));
+        // 3. threshold
+        let spike = _mm256_cmp_pd::<_CMP_GE_OQ>(v, theta);
+        let mut bits = _mm256_movemask_pd(spike);
+        if bits != 0 {
+            v = _mm256_blendv_pd(v, v_reset, spike);
+            r = _mm256_blendv_pd(r, ref_steps, spike);
+        }
+        store(&mut q.v, v);
+        store(&mut q.di_ex, di_ex);
+        store(&mut q.i_ex, i_ex);
+        store(&mut q.di_in, di_in);
+        store(&mut q.i_in, i_in);
+        // SAFETY: q.r holds four i64, one vector
+        unsafe { _mm256_storeu_si256(q.r.as_mut_ptr().cast(), _mm256_castpd_si256(r)) };
+        while bits != 0 {
+            fired(4 * g + bits.trailing_zeros() as usize);
+            bits &= bits - 1;
+        }
+    }
+}
