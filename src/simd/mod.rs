@@ -1,19 +1,19 @@
-//! Every platform-specific kernel, in one place: one folder per kernel
-//! family, one file per instruction set. Domain code (the Poisson drive,
-//! the neuron models) keeps its logic and calls its family's dispatch with
-//! an [`Isa`] chosen once; `#[cfg(target_arch)]` and `#[target_feature]`
-//! appear nowhere else in the crate.
+//! The instruction set, detected once, and the one platform-specific
+//! helper outside a kernel family (prefetch). A leaf: it knows no domain.
 //!
-//! Every kernel of a family gives bit for bit the numbers of its portable
-//! reference (the same operations in the same order, no fused
+//! Each kernel family lives in a `simd/` folder beside the domain code it
+//! serves, one file per instruction set beside the portable one, and is
+//! called through one dispatch on an [`Isa`] chosen once:
+//!
+//! - `crate::engine::drive::simd`: the external Poisson drive (xoshiro256++
+//!   draws counted through the inverse Poisson CDF), eight neurons at a time;
+//! - `crate::models::iaf_psc_alpha::simd`: the step of `iaf_psc_alpha`, four
+//!   neurons at a time.
+//!
+//! `#[cfg(target_arch)]` and `#[target_feature]` appear only here and in
+//! those folders. Every kernel of a family gives bit for bit the numbers of
+//! its portable reference (the same operations in the same order, no fused
 //! multiply-add); the tests of each family run every [`Isa::available`].
-//!
-//! - [`drive`]: the external Poisson drive (xoshiro256++ draws counted
-//!   through the inverse Poisson CDF), eight neurons at a time.
-//! - [`iaf`]: the step of `iaf_psc_alpha`, four neurons at a time.
-
-pub mod drive;
-pub mod iaf;
 
 use std::sync::OnceLock;
 

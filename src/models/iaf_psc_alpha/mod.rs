@@ -3,12 +3,14 @@
 //! NEST's split into parameters, propagators and state, and NEST's update
 //! order, so that traces agree with NEST's to round-off.
 
+pub mod simd;
+
 use super::NeuronModel;
 use crate::params::Params;
 use crate::rng::Stream;
-use crate::simd::iaf::{step_quads, Quad};
 use crate::simd::Isa;
 use rand::Rng;
+use simd::{step_quads, Quad};
 
 /// Parameters and step propagators of one population (all neurons alike).
 #[derive(Debug, Clone)]
@@ -100,7 +102,7 @@ impl IafPscAlpha {
 
 /// The states of a block of neurons in groups of four, each group's fields
 /// side by side ([`Quad`]), so that one step advances four neurons per
-/// instruction (with the widest kernel of [`crate::simd::iaf`] this CPU
+/// instruction (with the widest kernel of [`crate::models::iaf_psc_alpha::simd`] this CPU
 /// runs) from one memory stream. Every neuron sees exactly the scalar
 /// arithmetic of [`NeuronModel::step`], in the same order, so results are
 /// bit for bit those of the scalar path.

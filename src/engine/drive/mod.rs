@@ -8,15 +8,17 @@
 //! from the neuron's own xoshiro256++ stream. The streams of a block of
 //! neurons are kept side by side in groups of eight (structure of arrays),
 //! so that eight neurons draw, count and write a step at once (vectorised,
-//! by the kernels of [`crate::simd::drive`]). The input of a whole slice is
+//! by the kernels of [`crate::engine::drive::simd`]). The input of a whole slice is
 //! written into the excitatory rows of the input ring before any recurrent
 //! spike is added to them, so those rows need no clearing.
 
-use crate::rng::{splitmix64, stream_seed, Purpose};
-use crate::simd::drive::{Streams, FAST};
-use crate::simd::{self, Isa};
+pub mod simd;
 
-pub use crate::simd::drive::LANES;
+use crate::rng::{splitmix64, stream_seed, Purpose};
+use crate::simd::Isa;
+use simd::{Streams, FAST};
+
+pub use simd::LANES;
 
 /// The inverse CDF of the event count per step.
 #[derive(Debug, Clone)]
@@ -151,7 +153,7 @@ impl DriveBlock {
         let mut events = 0;
         for (g, streams) in self.groups.iter_mut().enumerate() {
             let base = g * LANES;
-            let per_lane = simd::drive::group(self.isa, table, streams, &mut rows[base..], stride, steps, w);
+            let per_lane = simd::group(self.isa, table, streams, &mut rows[base..], stride, steps, w);
             // padding lanes are not counted
             events += per_lane[..(self.n - base).min(LANES)].iter().sum::<u64>();
         }
