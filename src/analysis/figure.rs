@@ -343,7 +343,7 @@ impl ScalingFigure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::load::{Point, Tree};
+    use crate::analysis::load::{StoredPoint, Tree};
     use crate::analysis::plot::{render, Format};
     use crate::analysis::table::aggregate;
     use crate::output::data_json::RunRecord;
@@ -353,7 +353,7 @@ mod tests {
             root: "t".into(),
             points: points
                 .iter()
-                .map(|&(model, n, seed, v)| Point {
+                .map(|&(model, n, seed, v)| StoredPoint {
                     model,
                     n,
                     seed,

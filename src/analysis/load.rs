@@ -7,10 +7,12 @@ use crate::output::data_json::RunRecord;
 use crate::output::DATA_JSON;
 use std::path::{Path, PathBuf};
 
-/// One sweep point found on disk: a model, a network size, an optional seed
-/// directory, and the content of its `data.json`.
+/// The stored results of one sweep point, as found on disk: the point
+/// (model, network size, optional seed directory), its directory and the
+/// content of its `data.json`. (The sweep's `Point` is a point
+/// still to run.)
 #[derive(Debug, Clone)]
-pub struct Point {
+pub struct StoredPoint {
     /// Neuron model (from the directory name).
     pub model: ModelKind,
     /// Network size N (number of neurons, from the `N{N}` directory name).
@@ -31,7 +33,7 @@ pub struct Tree {
     /// The tree's root directory.
     pub root: PathBuf,
     /// Every point, sorted by model, N and seed.
-    pub points: Vec<Point>,
+    pub points: Vec<StoredPoint>,
     /// Things that were skipped while scanning (one human-readable line each).
     pub notes: Vec<String>,
 }
@@ -93,7 +95,13 @@ fn subdirs(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
 }
 
 /// Load one point's `data.json` and check it against the directory names.
-fn load_point(model: ModelKind, n: usize, seed: Option<u64>, dir: PathBuf, notes: &mut Vec<String>) -> Result<Point> {
+fn load_point(
+    model: ModelKind,
+    n: usize,
+    seed: Option<u64>,
+    dir: PathBuf,
+    notes: &mut Vec<String>,
+) -> Result<StoredPoint> {
     let path = dir.join(DATA_JSON);
     let record = RunRecord::load(&path)?;
     if let Some(rn) = record.n.filter(|&rn| rn != n) {
@@ -110,7 +118,7 @@ fn load_point(model: ModelKind, n: usize, seed: Option<u64>, dir: PathBuf, notes
             model.name()
         ));
     }
-    Ok(Point {
+    Ok(StoredPoint {
         model,
         n,
         seed,

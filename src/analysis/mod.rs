@@ -13,7 +13,7 @@ pub mod per_run;
 pub mod plot;
 pub mod table;
 
-pub use load::{load_tree, Point, Tree};
+pub use load::{load_tree, StoredPoint, Tree};
 
 use crate::cli::AnalyseArgs;
 use crate::error::{Error, Result};

@@ -3,7 +3,7 @@
 //! (`raster.png`), and the distribution of the E->E weights after the
 //! simulation (`weights.png`). 1200 x 900 px, i.e. 4 x 3 inch at 300 dpi.
 
-use super::load::Point;
+use super::load::StoredPoint;
 use super::plot::{
     draw_frame, font, left_margin, log_ticks, render, text, text_size, Axis, AxisStyle, DrawResult, Figure, Format,
     Rect,
@@ -72,7 +72,7 @@ pub fn find_number(v: &Value, key: &str) -> Option<f64> {
 /// (leniently: `N_E`, `T`, `I_E` at the top level or in a nested object),
 /// falling back to N_E = int(0.8 N), T from `data.json` and
 /// [`DEFAULT_I_E`].
-pub fn run_params(point: &Point) -> Result<RunParams> {
+pub fn run_params(point: &StoredPoint) -> Result<RunParams> {
     let n = point.n;
     let path = point.dir.join(PARAMETERS_JSON);
     let v: Option<Value> = match std::fs::read_to_string(&path) {
@@ -225,7 +225,7 @@ pub fn weight_hist(weights: &[f64]) -> WeightHist {
 }
 
 /// Title of a point's figures.
-fn title_of(point: &Point) -> String {
+fn title_of(point: &StoredPoint) -> String {
     let mut t = format!("{}, N = {}", point.model.name(), point.n);
     if let Some(s) = point.seed {
         t.push_str(&format!(", seed {s}"));
@@ -453,7 +453,7 @@ impl Figure for WeightFigure {
 /// `spikes.dat`, weights from `connectivity_postsim.dat`); a figure whose
 /// input file is absent is skipped. Returns the files written and notes
 /// for the user.
-pub fn draw(point: &Point, out_dir: &Path, formats: &[Format]) -> Result<(Vec<PathBuf>, Vec<String>)> {
+pub fn draw(point: &StoredPoint, out_dir: &Path, formats: &[Format]) -> Result<(Vec<PathBuf>, Vec<String>)> {
     let spikes_path = point.dir.join(SPIKES_DAT);
     let conn_path = point.dir.join(CONNECTIVITY_DAT);
     let has_spikes = spikes_path.is_file();
@@ -508,8 +508,8 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/nest-3.10/files")
     }
 
-    fn point(dir: &Path, n: usize) -> Point {
-        Point {
+    fn point(dir: &Path, n: usize) -> StoredPoint {
+        StoredPoint {
             model: ModelKind::IgnoreAndFire,
             n,
             seed: None,
