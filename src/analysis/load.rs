@@ -94,6 +94,16 @@ fn subdirs(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     Ok(out)
 }
 
+/// The names of the model directories, from the model table:
+/// `iaf_psc_alpha or ignore_and_fire`.
+fn model_names() -> String {
+    let names: Vec<&str> = ModelKind::ALL.iter().map(|m| m.name()).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => names.concat(),
+    }
+}
+
 /// Load one point's `data.json` and check it against the directory names.
 fn load_point(
     model: ModelKind,
@@ -154,8 +164,9 @@ pub fn load_tree(dir: &Path) -> Result<Tree> {
         for (mname, m_path) in subdirs(&n_path)? {
             let Some(model) = ModelKind::parse(&mname).filter(|m| m.name() == mname) else {
                 notes.push(format!(
-                    "`{}`: unknown model directory `{mname}` skipped (expected iaf_psc_alpha or ignore_and_fire)",
-                    m_path.display()
+                    "`{}`: unknown model directory `{mname}` skipped (expected {})",
+                    m_path.display(),
+                    model_names()
                 ));
                 continue;
             };
@@ -187,10 +198,11 @@ pub fn load_tree(dir: &Path) -> Result<Tree> {
             ""
         };
         return Err(Error::NoData(format!(
-            "no results in `{}`: expected `{}/N{{N}}/{{model}}/data.json`, e.g. `{}/N1250/iaf_psc_alpha/data.json`{hint}",
+            "no results in `{}`: expected `{}/N{{N}}/{{model}}/data.json`, e.g. `{}/N1250/{}/data.json`{hint}",
             dir.display(),
             dir.display(),
-            dir.display()
+            dir.display(),
+            ModelKind::ALL[0].name()
         )));
     }
     points.sort_by_key(|p| (p.model, p.n, p.seed));
@@ -264,7 +276,7 @@ mod tests {
         assert_eq!((p.model, p.n, p.seed), (ModelKind::IafPscAlpha, 1250, None));
         assert_eq!(p.record.rate, 4.6376800000000005);
         assert!(t.notes.is_empty(), "{:?}", t.notes);
-        assert!(missing_points(&t, &ModelKind::ALL).is_empty());
+        assert!(missing_points(&t, ModelKind::ALL).is_empty());
     }
 
     #[test]
@@ -294,7 +306,7 @@ mod tests {
         assert_eq!(t.points.len(), 4);
         assert_eq!(t.points[1].seed, Some(1));
         assert_eq!(t.notes.len(), 2, "{:?}", t.notes);
-        let miss = missing_points(&t, &ModelKind::ALL);
+        let miss = missing_points(&t, ModelKind::ALL);
         assert_eq!(miss.len(), 1, "{miss:?}");
         assert!(
             miss[0].contains("ignore_and_fire") && miss[0].contains("N = 100"),
