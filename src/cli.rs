@@ -1,7 +1,9 @@
 //! Command-line interface: clap definitions for `run` and `analyse`, and the
 //! parsers for `--N` specs and `--set KEY=VALUE`.
 
+use crate::analysis;
 use crate::error::{Error, Result};
+use crate::models::ModelKind;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -111,6 +113,28 @@ pub struct AnalyseArgs {
     pub quiet: bool,
 }
 
+impl AnalyseArgs {
+    /// The analysis options these arguments ask for; errors name `--format`
+    /// or `--models`.
+    pub fn options(&self) -> Result<analysis::Options> {
+        Ok(analysis::Options {
+            dir: self.dir.clone(),
+            out: self.out.clone(),
+            formats: analysis::plot::parse_formats(&self.format)?,
+            models: self
+                .models
+                .as_deref()
+                .map(|s| ModelKind::parse_list(s, "--models"))
+                .transpose()?,
+            compare: self.compare.clone(),
+            label: self.label.clone(),
+            json: self.json,
+            per_run: !self.no_per_run,
+            quiet: self.quiet,
+        })
+    }
+}
+
 /// Most network sizes one spec may produce (bounds the memory a spec can ask for).
 pub const MAX_SIZES: usize = 100_000;
 
@@ -200,6 +224,41 @@ mod tests {
         assert_eq!(parse_n_spec("1250..=2500").unwrap(), vec![1250, 2500]);
         assert_eq!(parse_n_spec("500,1000,4000").unwrap(), vec![500, 1000, 4000]);
         assert_eq!(parse_n_spec("100").unwrap(), vec![100]);
+    }
+
+    /// `scaling analyse` with `args` after the subcommand.
+    fn analyse_args(args: &[&str]) -> AnalyseArgs {
+        let cli = Cli::try_parse_from(["scaling", "analyse"].iter().chain(args)).unwrap();
+        match cli.command {
+            Command::Analyse(a) => a,
+            Command::Run(_) => unreachable!("parsed `analyse`"),
+        }
+    }
+
+    #[test]
+    fn analyse_options() {
+        // clap's defaults are the library's
+        assert_eq!(analyse_args(&[]).options().unwrap(), analysis::Options::default());
+        let o = analyse_args(&[
+            "--models",
+            "iaf, ignore_and_fire,iaf",
+            "--no-per-run",
+            "--format",
+            "svg",
+        ])
+        .options()
+        .unwrap();
+        assert_eq!(o.models, Some(vec![ModelKind::IafPscAlpha, ModelKind::IgnoreAndFire]));
+        assert_eq!(o.formats, vec![analysis::plot::Format::Svg]);
+        assert!(!o.per_run);
+        let e = analyse_args(&["--models", "iaf,lif"])
+            .options()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--models") && e.contains("lif"), "{e}");
+        assert!(analyse_args(&["--models", ""]).options().is_err());
+        let e = analyse_args(&["--format", "pdf"]).options().unwrap_err().to_string();
+        assert!(e.contains("--format") && e.contains("pdf"), "{e}");
     }
 
     #[test]

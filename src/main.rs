@@ -7,7 +7,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Run(args) => scaling::config::from_run_args(args).and_then(|plan| scaling::sweep::run(&plan)),
-        Command::Analyse(args) => scaling::analysis::run(args),
+        Command::Analyse(args) => args.options().and_then(|opts| scaling::analysis::run(&opts)),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -4,7 +4,6 @@
 //! interrupted sweep resumes where it stopped; `data.json` is written last,
 //! atomically, so its presence marks a complete point.
 
-use crate::cli::AnalyseArgs;
 use crate::config::Plan;
 use crate::error::{Error, Result};
 use crate::models::ModelKind;
@@ -482,16 +481,11 @@ pub fn run(plan: &Plan) -> Result<()> {
         }
     }
     if plan.analyse {
-        crate::analysis::run(&AnalyseArgs {
+        crate::analysis::run(&crate::analysis::Options {
             dir: plan.out.clone(),
             out: plan.figures.clone(),
-            format: "png,svg".into(),
-            models: None,
-            compare: None,
-            label: "NEST".into(),
-            json: false,
-            no_per_run: false,
             quiet: plan.quiet,
+            ..Default::default()
         })?;
     }
     Ok(())
