@@ -229,10 +229,10 @@ mod tests {
     /// `scaling analyse` with `args` after the subcommand.
     fn analyse_args(args: &[&str]) -> AnalyseArgs {
         let cli = Cli::try_parse_from(["scaling", "analyse"].iter().chain(args)).unwrap();
-        match cli.command {
-            Command::Analyse(a) => a,
-            Command::Run(_) => unreachable!("parsed `analyse`"),
-        }
+        let Command::Analyse(a) = cli.command else {
+            unreachable!("parsed `analyse`")
+        };
+        a
     }
 
     #[test]
