@@ -2,8 +2,10 @@
 //! `completions` and `man`, and their conversion into the library's own
 //! option structs. The only module that knows clap.
 
+use crate::analysis;
 use crate::config::RunOptions;
 use crate::error::{Error, Result};
+use crate::models::ModelKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -146,6 +148,28 @@ impl RunArgs {
     }
 }
 
+impl AnalyseArgs {
+    /// The analysis options these arguments ask for; errors name `--format`
+    /// or `--models`.
+    pub fn options(&self) -> Result<analysis::Options> {
+        Ok(analysis::Options {
+            dir: self.dir.clone(),
+            out: self.out.clone(),
+            formats: analysis::plot::parse_formats(&self.format)?,
+            models: self
+                .models
+                .as_deref()
+                .map(|s| ModelKind::parse_list(s, "--models"))
+                .transpose()?,
+            compare: self.compare.clone(),
+            label: self.label.clone(),
+            json: self.json,
+            per_run: !self.no_per_run,
+            quiet: self.quiet,
+        })
+    }
+}
+
 /// Write the completion script for `shell` to stdout.
 pub fn print_completions(shell: clap_complete::Shell) -> Result<()> {
     let mut cmd = Cli::command();
@@ -182,6 +206,41 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// `scaling analyse` with `args` after the subcommand.
+    fn analyse_args(args: &[&str]) -> AnalyseArgs {
+        let cli = Cli::try_parse_from(["scaling", "analyse"].iter().chain(args)).unwrap();
+        let Command::Analyse(a) = cli.command else {
+            unreachable!("parsed `analyse`")
+        };
+        a
+    }
+
+    #[test]
+    fn analyse_options() {
+        // clap's defaults are the library's
+        assert_eq!(analyse_args(&[]).options().unwrap(), analysis::Options::default());
+        let o = analyse_args(&[
+            "--models",
+            "iaf, ignore_and_fire,iaf",
+            "--no-per-run",
+            "--format",
+            "svg",
+        ])
+        .options()
+        .unwrap();
+        assert_eq!(o.models, Some(vec![ModelKind::IafPscAlpha, ModelKind::IgnoreAndFire]));
+        assert_eq!(o.formats, vec![analysis::plot::Format::Svg]);
+        assert!(!o.per_run);
+        let e = analyse_args(&["--models", "iaf,lif"])
+            .options()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--models") && e.contains("lif"), "{e}");
+        assert!(analyse_args(&["--models", ""]).options().is_err());
+        let e = analyse_args(&["--format", "pdf"]).options().unwrap_err().to_string();
+        assert!(e.contains("--format") && e.contains("pdf"), "{e}");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Run(args) => config::from_run_options(&args.options()).and_then(|s| sweep::run(&s)),
-        Command::Analyse(args) => analysis::run(&args),
+        Command::Analyse(args) => args.options().and_then(|o| analysis::run(&o)),
         Command::Completions { shell } => cli::print_completions(shell),
         Command::Man => cli::print_man(),
     };

@@ -38,18 +38,18 @@ pub struct ScalingFigure {
     compare_label: Option<String>,
 }
 
-/// Colour of a model: iaf_psc_alpha black, ignore_and_fire light grey (as
-/// in the original, slightly darker than its 0.8 so thin lines stay
-/// visible).
+/// Colour of a model, from the model table ([`crate::models::ModelInfo::colour`]):
+/// iaf_psc_alpha black, ignore_and_fire light grey (as in the original,
+/// slightly darker than its 0.8 so thin lines stay visible).
 pub fn model_color(m: ModelKind) -> RGBColor {
-    match m {
-        ModelKind::IafPscAlpha => RGBColor(0, 0, 0),
-        ModelKind::IgnoreAndFire => RGBColor(175, 175, 175),
-    }
+    let (r, g, b) = m.info().colour;
+    RGBColor(r, g, b)
 }
 
-fn style(model: ModelKind, compare: bool, upper: bool) -> SeriesStyle {
-    let color = model_color(model);
+/// The line style of a series of colour `color`: solid with circles (a mean)
+/// or dashed (`upper`: mean + SD), thinner and dotted with squares for the
+/// compare tree.
+fn style(color: RGBColor, compare: bool, upper: bool) -> SeriesStyle {
     match (compare, upper) {
         (false, false) => SeriesStyle {
             color,
@@ -189,20 +189,20 @@ impl ScalingFigure {
         for s in &self.series {
             let lines: Vec<(SeriesStyle, Vec<(f64, Stat)>)> = match k {
                 0 => vec![(
-                    style(s.model, s.compare, false),
+                    style(model_color(s.model), s.compare, false),
                     s.points.iter().map(|p| (p.0, p.1)).collect(),
                 )],
                 1 => vec![(
-                    style(s.model, s.compare, false),
+                    style(model_color(s.model), s.compare, false),
                     s.points.iter().map(|p| (p.0, p.2)).collect(),
                 )],
                 _ => vec![
                     (
-                        style(s.model, s.compare, false),
+                        style(model_color(s.model), s.compare, false),
                         s.points.iter().map(|p| (p.0, p.3)).collect(),
                     ),
                     (
-                        style(s.model, s.compare, true),
+                        style(model_color(s.model), s.compare, true),
                         s.points.iter().map(|p| (p.0, p.4)).collect(),
                     ),
                 ],
@@ -273,49 +273,61 @@ impl Figure for ScalingFigure {
                 ylabel_x,
                 &AXIS,
             )?;
-            let entries = match k {
-                0 => self.model_legend(),
-                2 => self.weight_legend(),
-                _ => Vec::new(),
-            };
-            if !entries.is_empty() {
-                let size = legend_size(root, &entries, &LEGEND);
-                let prefs = if k == 0 {
-                    [
-                        Corner::UpperLeft,
-                        Corner::LowerRight,
-                        Corner::UpperRight,
-                        Corner::LowerLeft,
-                    ]
-                } else {
-                    [
-                        Corner::UpperRight,
-                        Corner::UpperLeft,
-                        Corner::LowerRight,
-                        Corner::LowerLeft,
-                    ]
-                };
-                let (_, at) = pick_corner(r, size, &covered, &prefs, 12);
-                draw_legend(root, &entries, at, &LEGEND)?;
-            }
+            self.draw_panel_legend(root, r, k, &covered)?;
         }
         Ok(())
     }
 }
 
 impl ScalingFigure {
+    /// Draw the legend of panel `k` (models in the first, line styles in
+    /// the third, none in the second) in the corner of `r` that covers the
+    /// fewest of the data pixels `covered`.
+    fn draw_panel_legend<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        r: Rect,
+        k: usize,
+        covered: &[(i32, i32)],
+    ) -> DrawResult<DB> {
+        let entries = match k {
+            0 => self.model_legend(),
+            2 => self.weight_legend(),
+            _ => return Ok(()),
+        };
+        let size = legend_size(root, &entries, &LEGEND);
+        let prefs = if k == 0 {
+            [
+                Corner::UpperLeft,
+                Corner::LowerRight,
+                Corner::UpperRight,
+                Corner::LowerLeft,
+            ]
+        } else {
+            [
+                Corner::UpperRight,
+                Corner::UpperLeft,
+                Corner::LowerRight,
+                Corner::LowerLeft,
+            ]
+        };
+        let (_, at) = pick_corner(r, size, covered, &prefs, 12);
+        draw_legend(root, &entries, at, &LEGEND)
+    }
+
     fn model_legend(&self) -> Vec<LegendEntry> {
         self.series
             .iter()
             .map(|s| LegendEntry {
-                style: style(s.model, s.compare, false),
+                style: style(model_color(s.model), s.compare, false),
                 label: s.label.clone(),
             })
             .collect()
     }
 
     fn weight_legend(&self) -> Vec<LegendEntry> {
-        let black = ModelKind::IafPscAlpha;
+        // the weight panel's legend explains line styles, not models: black
+        let black = RGBColor(0, 0, 0);
         let mut e = vec![
             LegendEntry {
                 style: style(black, false, false),
@@ -343,7 +355,7 @@ impl ScalingFigure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::load::{Point, Tree};
+    use crate::analysis::load::{StoredPoint, Tree};
     use crate::analysis::plot::{render, Format};
     use crate::analysis::table::aggregate;
     use crate::output::data_json::RunRecord;
@@ -353,7 +365,7 @@ mod tests {
             root: "t".into(),
             points: points
                 .iter()
-                .map(|&(model, n, seed, v)| Point {
+                .map(|&(model, n, seed, v)| StoredPoint {
                     model,
                     n,
                     seed,

@@ -7,10 +7,12 @@ use crate::output::data_json::RunRecord;
 use crate::output::DATA_JSON;
 use std::path::{Path, PathBuf};
 
-/// One sweep point found on disk: a model, a network size, an optional seed
-/// directory, and the content of its `data.json`.
+/// The stored results of one sweep point, as found on disk: the point
+/// (model, network size, optional seed directory), its directory and the
+/// content of its `data.json`. (The sweep's `Point` is a point
+/// still to run.)
 #[derive(Debug, Clone)]
-pub struct Point {
+pub struct StoredPoint {
     /// Neuron model (from the directory name).
     pub model: ModelKind,
     /// Network size N (number of neurons, from the `N{N}` directory name).
@@ -31,7 +33,7 @@ pub struct Tree {
     /// The tree's root directory.
     pub root: PathBuf,
     /// Every point, sorted by model, N and seed.
-    pub points: Vec<Point>,
+    pub points: Vec<StoredPoint>,
     /// Things that were skipped while scanning (one human-readable line each).
     pub notes: Vec<String>,
 }
@@ -92,8 +94,24 @@ fn subdirs(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     Ok(out)
 }
 
+/// The names of the model directories, from the model table:
+/// `iaf_psc_alpha or ignore_and_fire`.
+fn model_names() -> String {
+    let names: Vec<&str> = ModelKind::ALL.iter().map(|m| m.name()).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => names.concat(),
+    }
+}
+
 /// Load one point's `data.json` and check it against the directory names.
-fn load_point(model: ModelKind, n: usize, seed: Option<u64>, dir: PathBuf, notes: &mut Vec<String>) -> Result<Point> {
+fn load_point(
+    model: ModelKind,
+    n: usize,
+    seed: Option<u64>,
+    dir: PathBuf,
+    notes: &mut Vec<String>,
+) -> Result<StoredPoint> {
     let path = dir.join(DATA_JSON);
     let record = RunRecord::load(&path)?;
     if let Some(rn) = record.n.filter(|&rn| rn != n) {
@@ -110,7 +128,7 @@ fn load_point(model: ModelKind, n: usize, seed: Option<u64>, dir: PathBuf, notes
             model.name()
         ));
     }
-    Ok(Point {
+    Ok(StoredPoint {
         model,
         n,
         seed,
@@ -146,8 +164,9 @@ pub fn load_tree(dir: &Path) -> Result<Tree> {
         for (mname, m_path) in subdirs(&n_path)? {
             let Some(model) = ModelKind::parse(&mname).filter(|m| m.name() == mname) else {
                 notes.push(format!(
-                    "`{}`: unknown model directory `{mname}` skipped (expected iaf_psc_alpha or ignore_and_fire)",
-                    m_path.display()
+                    "`{}`: unknown model directory `{mname}` skipped (expected {})",
+                    m_path.display(),
+                    model_names()
                 ));
                 continue;
             };
@@ -179,10 +198,11 @@ pub fn load_tree(dir: &Path) -> Result<Tree> {
             ""
         };
         return Err(Error::NoData(format!(
-            "no results in `{}`: expected `{}/N{{N}}/{{model}}/data.json`, e.g. `{}/N1250/iaf_psc_alpha/data.json`{hint}",
+            "no results in `{}`: expected `{}/N{{N}}/{{model}}/data.json`, e.g. `{}/N1250/{}/data.json`{hint}",
             dir.display(),
             dir.display(),
-            dir.display()
+            dir.display(),
+            ModelKind::ALL[0].name()
         )));
     }
     points.sort_by_key(|p| (p.model, p.n, p.seed));
@@ -256,7 +276,7 @@ mod tests {
         assert_eq!((p.model, p.n, p.seed), (ModelKind::IafPscAlpha, 1250, None));
         assert_eq!(p.record.rate, 4.6376800000000005);
         assert!(t.notes.is_empty(), "{:?}", t.notes);
-        assert!(missing_points(&t, &ModelKind::ALL).is_empty());
+        assert!(missing_points(&t, ModelKind::ALL).is_empty());
     }
 
     #[test]
@@ -286,7 +306,7 @@ mod tests {
         assert_eq!(t.points.len(), 4);
         assert_eq!(t.points[1].seed, Some(1));
         assert_eq!(t.notes.len(), 2, "{:?}", t.notes);
-        let miss = missing_points(&t, &ModelKind::ALL);
+        let miss = missing_points(&t, ModelKind::ALL);
         assert_eq!(miss.len(), 1, "{miss:?}");
         assert!(
             miss[0].contains("ignore_and_fire") && miss[0].contains("N = 100"),

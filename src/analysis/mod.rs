@@ -13,38 +13,60 @@ pub mod per_run;
 pub mod plot;
 pub mod table;
 
-pub use load::{load_tree, Point, Tree};
+pub use load::{load_tree, StoredPoint, Tree};
 
-use crate::cli::AnalyseArgs;
 use crate::error::{Error, Result};
 use crate::models::ModelKind;
 use crate::output::{atomic, point_dir};
+use plot::Format;
 use rayon::prelude::*;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-/// Parse the `--models` list (`iaf,ignore`, full names accepted).
-pub fn parse_models(s: &str) -> Result<Vec<ModelKind>> {
-    let mut out = Vec::new();
-    for part in s.split(',') {
-        let m = ModelKind::parse(part).ok_or_else(|| {
-            Error::config(
-                "--models",
-                format!(
-                    "unknown model `{}` in `{s}`; expected iaf (iaf_psc_alpha) and/or ignore (ignore_and_fire), comma separated",
-                    part.trim()
-                ),
-            )
-        })?;
-        if !out.contains(&m) {
-            out.push(m);
+/// What `scaling analyse` (and the analysis pass after a sweep) reads,
+/// writes and prints.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    /// The results tree to read.
+    pub dir: PathBuf,
+    /// Directory of the figures and tables.
+    pub out: PathBuf,
+    /// Formats of every figure.
+    pub formats: Vec<Format>,
+    /// Models to include; `None`: every model found.
+    pub models: Option<Vec<ModelKind>>,
+    /// A second results tree (e.g. NEST's) drawn in the same figure.
+    pub compare: Option<PathBuf>,
+    /// Label of the `compare` tree in tables, legends and warnings.
+    pub label: String,
+    /// Print the tables as JSON instead of text.
+    pub json: bool,
+    /// Draw the per-run figures (raster, weight distribution).
+    pub per_run: bool,
+    /// Print only errors (and the JSON output).
+    pub quiet: bool,
+}
+
+impl Default for Options {
+    /// `scaling analyse`'s defaults: `data` into `figures`, PNG and SVG,
+    /// every model, per-run figures, tables as text.
+    fn default() -> Self {
+        Options {
+            dir: "data".into(),
+            out: "figures".into(),
+            formats: vec![Format::Png, Format::Svg],
+            models: None,
+            compare: None,
+            label: "NEST".into(),
+            json: false,
+            per_run: true,
+            quiet: false,
         }
     }
-    Ok(out)
 }
 
 /// Load a tree and keep the points of `models` (if given); an empty result
 /// is [`Error::NoData`].
-fn load_filtered(dir: &std::path::Path, models: Option<&[ModelKind]>, warn: &dyn Fn(&str)) -> Result<Tree> {
+fn load_filtered(dir: &Path, models: Option<&[ModelKind]>, warn: &dyn Fn(&str)) -> Result<Tree> {
     let mut tree = load_tree(dir)?;
     for n in &tree.notes {
         warn(n);
@@ -71,145 +93,154 @@ fn emit(s: &str) -> Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Error::io("cannot write", std::path::Path::new("stdout"), e))
-        }
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("cannot write", Path::new("stdout"), e)),
         _ => Ok(()),
     }
 }
 
-/// Run `scaling analyse` with the given arguments.
-pub fn run(args: &AnalyseArgs) -> Result<()> {
-    let formats = plot::parse_formats(&args.format)?;
-    let models = args.models.as_deref().map(parse_models).transpose()?;
-    let quiet = args.quiet;
+/// Run the analysis: load the tree(s), print and write the tables, draw
+/// the scaling figure and the per-run figures.
+pub fn run(opts: &Options) -> Result<()> {
+    let quiet = opts.quiet;
     let warn = |s: &str| {
         if !quiet {
             eprintln!("warning: {s}");
         }
     };
-
-    let tree = load_filtered(&args.dir, models.as_deref(), &warn)?;
-    let expected = models.clone().unwrap_or_else(|| ModelKind::ALL.to_vec());
-    for m in load::missing_points(&tree, &expected) {
+    let models = opts.models.as_deref();
+    let tree = load_filtered(&opts.dir, models, &warn)?;
+    for m in load::missing_points(&tree, models.unwrap_or(ModelKind::ALL)) {
         warn(&m);
     }
     let mut main = table::aggregate(&tree, "main");
-
-    let compare = match &args.compare {
-        Some(dir) => {
-            let ct = load_filtered(dir, models.as_deref(), &warn)?;
-            let other = table::aggregate(&ct, &args.label);
-            let lacking = table::add_ratios(&mut main, &other);
-            if !lacking.is_empty() {
-                let list: Vec<String> = lacking.iter().map(|(m, n)| format!("{} N = {n}", m.name())).collect();
-                warn(&format!(
-                    "`{}` ({}) has no point for {}; their ratios are left empty",
-                    dir.display(),
-                    args.label,
-                    list.join(", ")
-                ));
-            }
-            Some(other)
-        }
+    let compare = match &opts.compare {
+        Some(dir) => Some(compare_table(dir, opts, &mut main, &warn)?),
         None => None,
     };
+    print_tables(opts, &main, compare.as_ref())?;
+    let tables = write_tables(opts, &main, compare.as_ref())?;
+    let fig = figure::ScalingFigure::new(&main, compare.as_ref().map(|c| (c, opts.label.as_str())));
+    let mut written: Vec<PathBuf> = plot::render(&fig, &opts.out.join("scaling"), &opts.formats)?;
+    written.extend(tables);
+    let n_per_run = if opts.per_run {
+        draw_per_run(&tree, opts, &warn)?
+    } else {
+        0
+    };
+    if !quiet {
+        eprintln!("{}", summary(&tree, &opts.out, &written, n_per_run));
+    }
+    Ok(())
+}
 
-    // stdout
-    let main_title = format!("results in `{}`", args.dir.display());
-    let cmp_title = |t: &table::Table| format!("{} results in `{}`", t.label, t.dir);
-    if args.json {
+/// Load the `compare` tree at `dir`, aggregate it, and fill the ratios of
+/// `main` to it (warning about the points it lacks).
+fn compare_table(dir: &Path, opts: &Options, main: &mut table::Table, warn: &dyn Fn(&str)) -> Result<table::Table> {
+    let ct = load_filtered(dir, opts.models.as_deref(), warn)?;
+    let other = table::aggregate(&ct, &opts.label);
+    let lacking = table::add_ratios(main, &other);
+    if !lacking.is_empty() {
+        let list: Vec<String> = lacking.iter().map(|(m, n)| format!("{} N = {n}", m.name())).collect();
+        warn(&format!(
+            "`{}` ({}) has no point for {}; their ratios are left empty",
+            dir.display(),
+            opts.label,
+            list.join(", ")
+        ));
+    }
+    Ok(other)
+}
+
+/// Title of the main table.
+fn main_title(opts: &Options) -> String {
+    format!("results in `{}`", opts.dir.display())
+}
+
+/// Title of the compare tree's table.
+fn compare_title(t: &table::Table) -> String {
+    format!("{} results in `{}`", t.label, t.dir)
+}
+
+/// Print the tables on stdout: as JSON with `json`, else as text unless
+/// `quiet`.
+fn print_tables(opts: &Options, main: &table::Table, compare: Option<&table::Table>) -> Result<()> {
+    if opts.json {
         let v = serde_json::json!({
-            "main": table::to_json_value(&main),
-            "compare": compare.as_ref().map(table::to_json_value),
+            "main": table::to_json_value(main),
+            "compare": compare.map(table::to_json_value),
         });
         let s = serde_json::to_string_pretty(&v)
-            .map_err(|e| Error::io("cannot format JSON for", std::path::Path::new("stdout"), e.into()))?;
-        emit(&(s + "\n"))?;
-    } else if !quiet {
-        let mut s = table::to_text(&main, &main_title);
-        if let Some(c) = &compare {
+            .map_err(|e| Error::io("cannot format JSON for", Path::new("stdout"), e.into()))?;
+        emit(&(s + "\n"))
+    } else if !opts.quiet {
+        let mut s = table::to_text(main, &main_title(opts));
+        if let Some(c) = compare {
             s.push('\n');
-            s.push_str(&table::to_text(c, &cmp_title(c)));
+            s.push_str(&table::to_text(c, &compare_title(c)));
         }
-        emit(&s)?;
+        emit(&s)
+    } else {
+        Ok(())
     }
+}
 
-    // tables
-    let out = &args.out;
-    let mut tables: Vec<&table::Table> = vec![&main];
-    tables.extend(compare.as_ref());
-    let csv_path = out.join("scaling.csv");
+/// Write `scaling.csv` and `scaling.md` into the output directory; returns
+/// their paths.
+fn write_tables(opts: &Options, main: &table::Table, compare: Option<&table::Table>) -> Result<Vec<PathBuf>> {
+    let mut tables: Vec<&table::Table> = vec![main];
+    tables.extend(compare);
+    let csv_path = opts.out.join("scaling.csv");
     atomic::write_bytes(&csv_path, table::to_csv(&tables).as_bytes())?;
     let mut md = String::from("# Scaling experiment\n\n");
-    md.push_str(&table::to_markdown(&main, &main_title));
-    if let Some(c) = &compare {
+    md.push_str(&table::to_markdown(main, &main_title(opts)));
+    if let Some(c) = compare {
         md.push('\n');
-        md.push_str(&table::to_markdown(c, &cmp_title(c)));
+        md.push_str(&table::to_markdown(c, &compare_title(c)));
     }
     md.push_str(
         "\nTimes are wall-clock seconds; rate is the time- and population-averaged \
          firing rate; weights are E->E weights among the first 200 E neurons. \
          `a ± b`: mean ± SD across seeds. Ratios are other / ours.\n",
     );
-    let md_path = out.join("scaling.md");
+    let md_path = opts.out.join("scaling.md");
     atomic::write_bytes(&md_path, md.as_bytes())?;
-
-    // scaling figure
-    let fig = figure::ScalingFigure::new(&main, compare.as_ref().map(|c| (c, args.label.as_str())));
-    let mut written: Vec<PathBuf> = plot::render(&fig, &out.join("scaling"), &formats)?;
-    written.push(csv_path);
-    written.push(md_path);
-
-    // per-run figures
-    let mut n_per_run = 0;
-    if !args.no_per_run {
-        let results: Vec<Result<(Vec<PathBuf>, Vec<String>)>> = tree
-            .points
-            .par_iter()
-            .map(|p| per_run::draw(p, &point_dir(out, p.n, p.model.name(), p.seed), &formats))
-            .collect();
-        for r in results {
-            let (files, notes) = r?;
-            n_per_run += files.len();
-            for n in &notes {
-                warn(n);
-            }
-        }
-    }
-
-    if !quiet {
-        let names: Vec<String> = written
-            .iter()
-            .filter_map(|p| p.file_name().map(|f| f.to_string_lossy().into_owned()))
-            .collect();
-        let mut note = format!(
-            "analyse: {} point(s) of {} model(s) -> {}/{{{}}}",
-            tree.points.len(),
-            tree.models().len(),
-            out.display(),
-            names.join(",")
-        );
-        if n_per_run > 0 {
-            note.push_str(&format!(" and {n_per_run} per-run figure(s) in {}/N*/", out.display()));
-        }
-        eprintln!("{note}");
-    }
-    Ok(())
+    Ok(vec![csv_path, md_path])
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn models_parse() {
-        assert_eq!(
-            parse_models("iaf, ignore_and_fire,iaf").unwrap(),
-            vec![ModelKind::IafPscAlpha, ModelKind::IgnoreAndFire]
-        );
-        let e = parse_models("iaf,lif").unwrap_err().to_string();
-        assert!(e.contains("--models") && e.contains("lif"), "{e}");
-        assert!(parse_models("").is_err());
+/// Draw the per-run figures of every point of `tree` (in parallel) under
+/// the output directory; returns the number of files written.
+fn draw_per_run(tree: &Tree, opts: &Options, warn: &dyn Fn(&str)) -> Result<usize> {
+    let results: Vec<Result<(Vec<PathBuf>, Vec<String>)>> = tree
+        .points
+        .par_iter()
+        .map(|p| per_run::draw(p, &point_dir(&opts.out, p.n, p.model.name(), p.seed), &opts.formats))
+        .collect();
+    let mut n = 0;
+    for r in results {
+        let (files, notes) = r?;
+        n += files.len();
+        for note in &notes {
+            warn(note);
+        }
     }
+    Ok(n)
+}
+
+/// The closing line on stderr: the points read and the files written.
+fn summary(tree: &Tree, out: &Path, written: &[PathBuf], n_per_run: usize) -> String {
+    let names: Vec<String> = written
+        .iter()
+        .filter_map(|p| p.file_name().map(|f| f.to_string_lossy().into_owned()))
+        .collect();
+    let mut note = format!(
+        "analyse: {} point(s) of {} model(s) -> {}/{{{}}}",
+        tree.points.len(),
+        tree.models().len(),
+        out.display(),
+        names.join(",")
+    );
+    if n_per_run > 0 {
+        note.push_str(&format!(" and {n_per_run} per-run figure(s) in {}/N*/", out.display()));
+    }
+    note
 }

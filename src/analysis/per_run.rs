@@ -3,7 +3,7 @@
 //! (`raster.png`), and the distribution of the E->E weights after the
 //! simulation (`weights.png`). 1200 x 900 px, i.e. 4 x 3 inch at 300 dpi.
 
-use super::load::Point;
+use super::load::StoredPoint;
 use super::plot::{
     draw_frame, font, left_margin, log_ticks, render, text, text_size, Axis, AxisStyle, DrawResult, Figure, Format,
     Rect,
@@ -11,6 +11,7 @@ use super::plot::{
 use crate::error::{Error, Result};
 use crate::output::spikes::Spike;
 use crate::output::{connectivity, spikes, CONNECTIVITY_DAT, PARAMETERS_JSON, SPIKES_DAT};
+use crate::params::Params;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -28,8 +29,21 @@ pub const RASTER_NEURONS: u32 = 100;
 pub const WINDOW_MS: f64 = 1000.0;
 /// Bin width of the population rate (ms).
 pub const RATE_BIN_MS: f64 = 5.0;
-/// Initial E->E weight (pA) when `model_instance_parameters.json` lacks `I_E`.
-pub const DEFAULT_I_E: f64 = 31.7773697;
+
+/// The initial E->E weight I_E (pA) of the default parameters
+/// ([`Params::default`], derived): the fallback when
+/// `model_instance_parameters.json` lacks `I_E`.
+pub fn default_i_e() -> Result<f64> {
+    Ok(Params::default().derive()?.I_E)
+}
+
+/// The size of the excitatory population N_E of a network of `n` neurons
+/// with the default fraction beta ([`Params::default`]), int(beta N) as in
+/// [`crate::params::Derived::N_E`]: the fallback when
+/// `model_instance_parameters.json` lacks `N_E`.
+pub fn default_n_e(n: usize) -> usize {
+    (Params::default().beta * n as f64) as usize
+}
 
 /// What the per-run figures need from a point's parameters.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,9 +84,8 @@ pub fn find_number(v: &Value, key: &str) -> Option<f64> {
 
 /// Read the parameters of `point` from `model_instance_parameters.json`
 /// (leniently: `N_E`, `T`, `I_E` at the top level or in a nested object),
-/// falling back to N_E = int(0.8 N), T from `data.json` and
-/// [`DEFAULT_I_E`].
-pub fn run_params(point: &Point) -> Result<RunParams> {
+/// falling back to [`default_n_e`], T from `data.json` and [`default_i_e`].
+pub fn run_params(point: &StoredPoint) -> Result<RunParams> {
     let n = point.n;
     let path = point.dir.join(PARAMETERS_JSON);
     let v: Option<Value> = match std::fs::read_to_string(&path) {
@@ -87,14 +100,13 @@ pub fn run_params(point: &Point) -> Result<RunParams> {
     let n_e = get("N_E")
         .filter(|&x| x >= 0.0 && x <= n as f64)
         .map(|x| x as usize)
-        .unwrap_or((0.8 * n as f64) as usize);
+        .unwrap_or_else(|| default_n_e(n));
     let t_ms = get("T").or(point.record.t).filter(|t| *t > 0.0);
-    Ok(RunParams {
-        n,
-        n_e,
-        t_ms,
-        i_e: get("I_E").unwrap_or(DEFAULT_I_E),
-    })
+    let i_e = match get("I_E") {
+        Some(i_e) => i_e,
+        None => default_i_e()?,
+    };
+    Ok(RunParams { n, n_e, t_ms, i_e })
 }
 
 /// The data of a raster figure.
@@ -225,7 +237,7 @@ pub fn weight_hist(weights: &[f64]) -> WeightHist {
 }
 
 /// Title of a point's figures.
-fn title_of(point: &Point) -> String {
+fn title_of(point: &StoredPoint) -> String {
     let mut t = format!("{}, N = {}", point.model.name(), point.n);
     if let Some(s) = point.seed {
         t.push_str(&format!(", seed {s}"));
@@ -246,12 +258,25 @@ struct RasterFigure {
     data: RasterData,
 }
 
-impl Figure for RasterFigure {
-    fn size(&self) -> (u32, u32) {
-        (WIDTH, HEIGHT)
-    }
+/// Where the raster figure's panels lie and how their axes map data.
+struct RasterLayout {
+    /// Time (ms), shared by both panels.
+    xa: Axis,
+    /// Neuron rows of the raster (ticks `E`, `I` at the populations' centres).
+    ya: Axis,
+    /// Population rate (1/s).
+    ra: Axis,
+    /// The raster panel.
+    raster: Rect,
+    /// The rate panel below it.
+    rate: Rect,
+    /// x of the y-axis labels (px).
+    ylabel_x: i32,
+}
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+impl RasterFigure {
+    /// Axes and panels: the raster takes 7/10 of the height, the rate the rest.
+    fn layout<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> RasterLayout {
         let d = &self.data;
         let xa = Axis::linear(d.t0, d.t1, 6);
         let rows = (d.n_e_shown + d.n_i_shown).max(1) as f64;
@@ -270,48 +295,62 @@ impl Figure for RasterFigure {
         let avail = HEIGHT as i32 - top - bottom - gap;
         let h1 = avail * 7 / 10;
         let w = WIDTH as i32 - left - right;
-        let r1 = Rect {
+        let raster = Rect {
             x: left,
             y: top,
             w,
             h: h1,
         };
-        let r2 = Rect {
+        let rate = Rect {
             x: left,
             y: top + h1 + gap,
             w,
             h: avail - h1,
         };
-        text(
-            root,
-            &self.title,
-            (left + w / 2, 22),
-            &font(33.0, BLACK, HPos::Center, VPos::Top),
-        )?;
+        RasterLayout {
+            xa,
+            ya,
+            ra,
+            raster,
+            rate,
+            ylabel_x,
+        }
+    }
+
+    /// The raster panel: a dot per spike (E black, I grey), a line between
+    /// the populations, the frame.
+    fn draw_raster<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, l: &RasterLayout) -> DrawResult<DB> {
+        let d = &self.data;
+        let r1 = l.raster;
         let e_color = RGBColor(0, 0, 0);
         let i_color = RGBColor(110, 110, 110);
         for &(t, row) in &d.dots {
-            let p = r1.map(&xa, &ya, t, row as f64 + 0.5);
+            let p = r1.map(&l.xa, &l.ya, t, row as f64 + 0.5);
             let c = if row < d.n_e_shown { e_color } else { i_color };
             root.draw(&Circle::new(p, 3, ShapeStyle::from(&c).filled()))?;
         }
         if d.n_e_shown > 0 && d.n_i_shown > 0 {
-            let y = r1.px_y(ya.frac(d.n_e_shown as f64));
+            let y = r1.px_y(l.ya.frac(d.n_e_shown as f64));
             root.draw(&PathElement::new(
                 vec![(r1.x, y), (r1.x + r1.w, y)],
                 ShapeStyle::from(&RGBColor(160, 160, 160)).stroke_width(2),
             ))?;
         }
         let ylabel = format!("neuron ({} E, {} I)", d.n_e_shown, d.n_i_shown);
-        draw_frame(root, r1, &xa, &ya, false, None, &ylabel, ylabel_x, &AXIS)?;
+        draw_frame(root, r1, &l.xa, &l.ya, false, None, &ylabel, l.ylabel_x, &AXIS)
+    }
 
+    /// The rate panel: a bar per bin, the frame with the time axis.
+    fn draw_rate<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, l: &RasterLayout) -> DrawResult<DB> {
+        let d = &self.data;
+        let r2 = l.rate;
         let n_bins = d.rate.len().max(1) as f64;
         let bw = (d.t1 - d.t0) / n_bins;
         for (i, &v) in d.rate.iter().enumerate() {
             if v > 0.0 {
                 let x0 = d.t0 + i as f64 * bw;
-                let a = r2.map(&xa, &ra, x0, 0.0);
-                let b = r2.map(&xa, &ra, x0 + bw, v);
+                let a = r2.map(&l.xa, &l.ra, x0, 0.0);
+                let b = r2.map(&l.xa, &l.ra, x0 + bw, v);
                 root.draw(&Rectangle::new(
                     [(a.0, r2.clamp_y(a.1)), (b.0.max(a.0 + 1), b.1)],
                     ShapeStyle::from(&RGBColor(90, 90, 90)).filled(),
@@ -321,15 +360,33 @@ impl Figure for RasterFigure {
         draw_frame(
             root,
             r2,
-            &xa,
-            &ra,
+            &l.xa,
+            &l.ra,
             true,
             Some("time (ms)"),
             "rate (1/s)",
-            ylabel_x,
+            l.ylabel_x,
             &AXIS,
+        )
+    }
+}
+
+impl Figure for RasterFigure {
+    fn size(&self) -> (u32, u32) {
+        (WIDTH, HEIGHT)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let l = self.layout(root);
+        let r1 = l.raster;
+        text(
+            root,
+            &self.title,
+            (r1.x + r1.w / 2, 22),
+            &font(33.0, BLACK, HPos::Center, VPos::Top),
         )?;
-        Ok(())
+        self.draw_raster(root, &l)?;
+        self.draw_rate(root, &l)
     }
 }
 
@@ -353,12 +410,21 @@ fn superscript(k: i32) -> String {
     s
 }
 
-impl Figure for WeightFigure {
-    fn size(&self) -> (u32, u32) {
-        (WIDTH, HEIGHT)
-    }
+/// The axes of the weight figure.
+struct WeightAxes {
+    /// Weight (pA), from the first bin to the last (or past the initial weight).
+    xa: Axis,
+    /// Relative frequency, logarithmic, ticks at decades where there are two.
+    ya: Axis,
+    /// Upper end of the weights shown (pA).
+    hi: f64,
+    /// Bottom of the frequency axis, where the bars start.
+    floor: f64,
+}
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+impl WeightFigure {
+    /// The axes: weights linear, frequencies logarithmic.
+    fn axes(&self) -> WeightAxes {
         let hst = &self.hist;
         let hi = hst.lo + hst.bin * hst.freq.len() as f64;
         let hi = hi.max(self.i_e * 1.05);
@@ -367,11 +433,11 @@ impl Figure for WeightFigure {
         xa.ticks.retain(|(v, _)| *v >= hst.lo);
         let nz: Vec<f64> = hst.freq.iter().copied().filter(|&f| f > 0.0).collect();
         let (fmin, fmax) = super::plot::finite_range(nz.iter().copied()).unwrap_or((1e-3, 1.0));
-        let lo = fmin / 2.5;
-        let top_v = (fmax * 2.5).max(lo * 10.0);
-        let mut ya = Axis::logarithmic(lo, top_v, 7);
+        let floor = fmin / 2.5;
+        let top_v = (fmax * 2.5).max(floor * 10.0);
+        let mut ya = Axis::logarithmic(floor, top_v, 7);
         // decades as 10^k
-        let decades: Vec<(f64, String)> = log_ticks(lo, top_v, 8)
+        let decades: Vec<(f64, String)> = log_ticks(floor, top_v, 8)
             .into_iter()
             .filter(|(v, _)| (v.log10() - v.log10().round()).abs() < 1e-9)
             .map(|(v, _)| (v, format!("10{}", superscript(v.log10().round() as i32))))
@@ -379,31 +445,34 @@ impl Figure for WeightFigure {
         if decades.len() >= 2 {
             ya.ticks = decades;
         }
-        let (left, ylabel_x) = left_margin(root, &[&ya], &AXIS);
-        let (right, top, bottom) = (64, 76, 122);
-        let r = Rect {
-            x: left,
-            y: top,
-            w: WIDTH as i32 - left - right,
-            h: HEIGHT as i32 - top - bottom,
-        };
-        text(
-            root,
-            &self.title,
-            (r.x + r.w / 2, 22),
-            &font(33.0, BLACK, HPos::Center, VPos::Top),
-        )?;
+        WeightAxes { xa, ya, hi, floor }
+    }
+
+    /// The histogram's bars.
+    fn draw_bars<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, r: Rect, ax: &WeightAxes) -> DrawResult<DB> {
+        let hst = &self.hist;
         let fill = ShapeStyle::from(&RGBColor(110, 110, 110)).filled();
         for (i, &f) in hst.freq.iter().enumerate() {
             if f > 0.0 {
                 let x0 = hst.lo + i as f64 * hst.bin;
-                let a = r.map(&xa, &ya, x0, lo);
-                let b = r.map(&xa, &ya, x0 + hst.bin, f);
+                let a = r.map(&ax.xa, &ax.ya, x0, ax.floor);
+                let b = r.map(&ax.xa, &ax.ya, x0 + hst.bin, f);
                 root.draw(&Rectangle::new([(a.0, a.1), (b.0.max(a.0 + 1), b.1)], fill))?;
             }
         }
-        // initial weight
-        let x = r.px_x(xa.frac(self.i_e));
+        Ok(())
+    }
+
+    /// The initial weight as a dashed line, labelled, and below the label
+    /// the number of synapses, the share at 0 pA and those not shown.
+    fn draw_notes<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        r: Rect,
+        ax: &WeightAxes,
+    ) -> DrawResult<DB> {
+        let hst = &self.hist;
+        let x = r.px_x(ax.xa.frac(self.i_e));
         root.draw(&DashedPathElement::new(
             vec![(x, r.y), (x, r.y + r.h)],
             14,
@@ -430,22 +499,47 @@ impl Figure for WeightFigure {
             info.push_str(&format!(
                 ", {} above {} pA not shown",
                 hst.beyond,
-                super::plot::short_number(hi)
+                super::plot::short_number(ax.hi)
             ));
         }
-        text(root, &info, (lx, r.y + 52), &note_font)?;
+        text(root, &info, (lx, r.y + 52), &note_font)
+    }
+}
+
+impl Figure for WeightFigure {
+    fn size(&self) -> (u32, u32) {
+        (WIDTH, HEIGHT)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let ax = self.axes();
+        let (left, ylabel_x) = left_margin(root, &[&ax.ya], &AXIS);
+        let (right, top, bottom) = (64, 76, 122);
+        let r = Rect {
+            x: left,
+            y: top,
+            w: WIDTH as i32 - left - right,
+            h: HEIGHT as i32 - top - bottom,
+        };
+        text(
+            root,
+            &self.title,
+            (r.x + r.w / 2, 22),
+            &font(33.0, BLACK, HPos::Center, VPos::Top),
+        )?;
+        self.draw_bars(root, r, &ax)?;
+        self.draw_notes(root, r, &ax)?;
         draw_frame(
             root,
             r,
-            &xa,
-            &ya,
+            &ax.xa,
+            &ax.ya,
             true,
             Some("synaptic weight (pA)"),
             "rel. frequency",
             ylabel_x,
             &AXIS,
-        )?;
-        Ok(())
+        )
     }
 }
 
@@ -453,7 +547,7 @@ impl Figure for WeightFigure {
 /// `spikes.dat`, weights from `connectivity_postsim.dat`); a figure whose
 /// input file is absent is skipped. Returns the files written and notes
 /// for the user.
-pub fn draw(point: &Point, out_dir: &Path, formats: &[Format]) -> Result<(Vec<PathBuf>, Vec<String>)> {
+pub fn draw(point: &StoredPoint, out_dir: &Path, formats: &[Format]) -> Result<(Vec<PathBuf>, Vec<String>)> {
     let spikes_path = point.dir.join(SPIKES_DAT);
     let conn_path = point.dir.join(CONNECTIVITY_DAT);
     let has_spikes = spikes_path.is_file();
@@ -508,8 +602,8 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/nest-3.10/files")
     }
 
-    fn point(dir: &Path, n: usize) -> Point {
-        Point {
+    fn point(dir: &Path, n: usize) -> StoredPoint {
+        StoredPoint {
             model: ModelKind::IgnoreAndFire,
             n,
             seed: None,
@@ -526,7 +620,7 @@ mod tests {
             n: 50,
             n_e: 40,
             t_ms: Some(1000.0),
-            i_e: DEFAULT_I_E,
+            i_e: default_i_e().unwrap(),
         };
         let d = raster_data(&s, &p);
         assert_eq!((d.t0, d.t1), (0.0, 1000.0));
@@ -549,7 +643,7 @@ mod tests {
             n: 1250,
             n_e: 1000,
             t_ms: None,
-            i_e: DEFAULT_I_E,
+            i_e: default_i_e().unwrap(),
         };
         let d = raster_data(&s, &p);
         assert_eq!((d.t0, d.t1), (2000.0, 3000.0));
@@ -595,9 +689,12 @@ mod tests {
                 n: 1000,
                 n_e: 800,
                 t_ms: None,
-                i_e: DEFAULT_I_E
+                i_e: default_i_e().unwrap()
             }
         );
+        // the fallbacks are those of the original example: N_E = int(0.8 N), I_E = 31.7773697 pA
+        assert_eq!(default_n_e(1250), 1000);
+        assert!((default_i_e().unwrap() - 31.7773697).abs() < 1e-6);
         std::fs::write(
             d.path().join(PARAMETERS_JSON),
             r#"{"T": 2000.0, "base": {"I_E": 30.0}, "derived": {"N_E": 750}}"#,

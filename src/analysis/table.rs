@@ -1,7 +1,7 @@
 //! Aggregate the points of a tree per (model, N) across seeds, and render
 //! the result as a text table, CSV, Markdown and JSON.
 
-use super::load::{Point, Tree};
+use super::load::{StoredPoint, Tree};
 use crate::models::ModelKind;
 use crate::output::data_json::RunRecord;
 use serde_json::{json, Map, Value};
@@ -187,8 +187,8 @@ pub struct Table {
 /// Aggregate the points of `tree` per (model, N).
 pub fn aggregate(tree: &Tree, label: &str) -> Table {
     let mut rows: Vec<Row> = Vec::new();
-    let mut group: Vec<&Point> = Vec::new();
-    let flush = |group: &mut Vec<&Point>, rows: &mut Vec<Row>| {
+    let mut group: Vec<&StoredPoint> = Vec::new();
+    let flush = |group: &mut Vec<&StoredPoint>, rows: &mut Vec<Row>| {
         if let Some(first) = group.first() {
             let stats = Quantity::ALL.map(|q| {
                 let v: Vec<f64> = group.iter().map(|p| q.get(&p.record)).collect();
@@ -452,8 +452,8 @@ mod tests {
     use crate::analysis::load::load_tree;
     use std::path::Path;
 
-    fn point(model: ModelKind, n: usize, seed: Option<u64>, sim: f64, wm: f64) -> Point {
-        Point {
+    fn point(model: ModelKind, n: usize, seed: Option<u64>, sim: f64, wm: f64) -> StoredPoint {
+        StoredPoint {
             model,
             n,
             seed,

@@ -88,16 +88,11 @@ pub fn run(sweep: &Sweep) -> Result<()> {
     let outcome = run_points(sweep, &pts, &todos, threads, &mut manifest, &mut rep);
     conclude(sweep, &pts, outcome, &mut manifest, &mut rep)?;
     if sweep.analyse {
-        crate::analysis::run(&crate::cli::AnalyseArgs {
+        crate::analysis::run(&crate::analysis::Options {
             dir: sweep.out.clone(),
             out: sweep.figures.clone(),
-            format: "png,svg".into(),
-            models: None,
-            compare: None,
-            label: "NEST".into(),
-            json: false,
-            no_per_run: false,
             quiet: sweep.quiet,
+            ..Default::default()
         })?;
     }
     Ok(())
