@@ -547,7 +547,7 @@ impl Figure for WeightFigure {
 /// `spikes.dat`, weights from `connectivity_postsim.dat`); a figure whose
 /// input file is absent is skipped. Returns the files written and notes
 /// for the user.
-pub fn draw(point: &StoredPoint, out_dir: &Path, formats: &[Format]) -> Result<(Vec<PathBuf>, Vec<String>)> {
+pub fn draw_point(point: &StoredPoint, out_dir: &Path, formats: &[Format]) -> Result<(Vec<PathBuf>, Vec<String>)> {
     let spikes_path = point.dir.join(SPIKES_DAT);
     let conn_path = point.dir.join(CONNECTIVITY_DAT);
     let has_spikes = spikes_path.is_file();
@@ -713,16 +713,16 @@ mod tests {
         let out = d.path().join("figs");
         let p = point(d.path(), 50);
         // nothing there: nothing drawn, no error
-        assert!(draw(&p, &out, &[Format::Png]).unwrap().0.is_empty());
+        assert!(draw_point(&p, &out, &[Format::Png]).unwrap().0.is_empty());
         std::fs::copy(files().join("spikes-51-0.dat"), d.path().join(SPIKES_DAT)).unwrap();
-        let (w, _) = draw(&p, &out, &[Format::Png, Format::Svg]).unwrap();
+        let (w, _) = draw_point(&p, &out, &[Format::Png, Format::Svg]).unwrap();
         assert_eq!(w.len(), 2);
         std::fs::copy(
             files().join("connectivity_postsim.dat"),
             d.path().join(CONNECTIVITY_DAT),
         )
         .unwrap();
-        let (w, _) = draw(&p, &out, &[Format::Png]).unwrap();
+        let (w, _) = draw_point(&p, &out, &[Format::Png]).unwrap();
         assert_eq!(w, vec![out.join("raster.png"), out.join("weights.png")]);
     }
 
