@@ -49,6 +49,10 @@ pub enum Error {
     /// A results directory holds nothing that can be analysed.
     #[error("{0}")]
     NoData(String),
+    /// Process 0 of a distributed run stopped with this error (which it
+    /// reports); another process stops with it too.
+    #[error("process 0 stopped: {0}")]
+    Peer(String),
     /// The run was interrupted by the user (Ctrl-C).
     #[error("interrupted: {0}")]
     Interrupted(String),

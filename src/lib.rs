@@ -14,6 +14,7 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod comm;
 pub mod config;
 pub mod cost;
 pub mod engine;

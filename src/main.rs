@@ -2,12 +2,12 @@
 
 use clap::Parser;
 use scaling::cli::{Cli, Command};
-use scaling::{analysis, cli, config, sweep};
+use scaling::{analysis, cli, comm, config, sweep};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
-        Command::Run(args) => config::from_run_options(&args.options()).and_then(|s| sweep::run(&s)),
+        Command::Run(args) => config::from_run_options(&args.options()).and_then(|s| sweep::run(&s, &*comm::world())),
         Command::Analyse(args) => args.options().and_then(|o| analysis::run(&o)),
         Command::Completions { shell } => cli::print_completions(shell),
         Command::Man => cli::print_man(),
@@ -18,8 +18,13 @@ fn main() -> ExitCode {
     }
 }
 
-/// Print `e` and its causes to stderr; the exit status for it.
+/// Print `e` and its causes to stderr; the exit status for it. An error
+/// of process 0 that another process of a distributed run shares is
+/// reported by process 0 alone.
 fn report(e: &scaling::Error) -> ExitCode {
+    if let scaling::Error::Peer(_) = e {
+        return ExitCode::FAILURE;
+    }
     let msg = e.to_string();
     eprintln!("error: {msg}");
     // each cause once: most messages already end with their source's text

@@ -1,15 +1,24 @@
 //! One sweep point, run: build the network for (model, N, seed), simulate
 //! it, and compute its statistics. It picks the model by kind (through the
 //! model table); the engine below it knows no model.
+//!
+//! Distributed over the processes of a [`Comm`], every process builds and
+//! simulates its share (the partitions `rank * threads .. (rank + 1) *
+//! threads` of `processes * threads`), the statistics are reduced over the
+//! processes in an order that does not depend on the decomposition, and
+//! process 0 receives what it writes (every spike, the connectivity of the
+//! first 200 E neurons); the other processes' [`PointResult`] holds only
+//! what every process knows.
 
+use crate::comm::Comm;
 use crate::engine::{EngineConfig, SimResult, Simulation};
 use crate::error::{Error, Result};
 use crate::models::{ModelKind, ModelVisitor, NeuronModel};
-use crate::network::{build, Layout, Network};
+use crate::network::{build_share, Layout, Network};
 use crate::output::data_json::RunRecord;
 use crate::params::{Derived, Params};
 use crate::plasticity::StdpPl;
-use crate::stats::{summarise, Summary};
+use crate::stats::{summarise, summarise_over, Summary};
 use std::time::Instant;
 
 /// The first this many E neurons form the subset of the original example's weight statistics.
@@ -26,23 +35,39 @@ pub struct PointResult {
     pub subset: Vec<(u32, u32, f64)>,
 }
 
-/// Run one point on the current rayon pool with `threads` partitions;
+/// Run one point with `threads` workers (and partitions) on this process,
+/// together with every other process of `comm`;
 /// `progress(steps_done, steps_total)` is called after each slice and stops
-/// the point (with [`Error::Interrupted`]) by returning false.
+/// the point (with [`Error::Interrupted`], on every process) by returning
+/// false.
 pub fn run(
     kind: ModelKind,
     p: &Params,
     threads: usize,
+    comm: &dyn Comm,
     progress: impl FnMut(usize, usize) -> bool,
 ) -> Result<PointResult> {
     let d = p.derive()?;
+    let workers = threads.max(1) * comm.size();
+    if p.N < workers {
+        return Err(Error::config(
+            "N",
+            format!(
+                "{} neurons cannot be shared by {} process(es) x {} thread(s); use at least N = {workers}",
+                p.N,
+                comm.size(),
+                threads.max(1)
+            ),
+        ));
+    }
     kind.visit(
         p,
         Simulate {
             kind,
             p,
             d: &d,
-            threads,
+            threads: threads.max(1),
+            comm,
             progress,
         },
     )
@@ -54,6 +79,7 @@ struct Simulate<'a, F> {
     p: &'a Params,
     d: &'a Derived,
     threads: usize,
+    comm: &'a dyn Comm,
     progress: F,
 }
 
@@ -61,19 +87,24 @@ impl<F: FnMut(usize, usize) -> bool> ModelVisitor for Simulate<'_, F> {
     type Output = Result<PointResult>;
 
     fn visit<M: NeuronModel>(mut self, model: &M) -> Result<PointResult> {
-        let (p, d) = (self.p, self.d);
+        let (p, d, comm) = (self.p, self.d, self.comm);
         crate::host::reset_peak_rss();
         let t_build = Instant::now();
-        let mut sim = Simulation::new(
-            model,
-            StdpPl::new(p, d.delay_steps, d.steps),
-            build_network(p, d, self.threads),
-            engine_config(p, d),
-        );
-        let n_synapses = sim.network().n_synapses();
+        let (rank, t, size) = (comm.rank(), self.threads, comm.size());
+        // the build runs on a pool of `t` threads; the simulation spawns its
+        // own workers and keeps every exchange on this thread
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build()
+            .map_err(|e| Error::config("--threads", format!("cannot start {t} threads: {e}")))?;
+        let mut sim = pool.install(|| {
+            let net = build_network(p, d, t * size, rank * t..(rank + 1) * t);
+            let stdp = StdpPl::new(p, d.delay_steps, d.steps);
+            Simulation::new(model, stdp, net, engine_config(p, d))
+        });
         let build_time = t_build.elapsed().as_secs_f64();
         let t_sim = Instant::now();
-        let res = sim.run(|done| (self.progress)(done, d.steps));
+        let res = sim.run(comm, comm.is_root(), |done| (self.progress)(done, d.steps));
         let sim_time = t_sim.elapsed().as_secs_f64();
         if res.steps_done < d.steps {
             return Err(Error::Interrupted(format!(
@@ -84,14 +115,20 @@ impl<F: FnMut(usize, usize) -> bool> ModelVisitor for Simulate<'_, F> {
                 p.T
             )));
         }
-        let peak = crate::host::peak_rss_bytes();
-        let subset = sim.network().plastic_subset(SUBSET);
-        let mut record = measure(p, d, &res, sim.network(), &subset);
-        record.build_time = build_time;
-        record.sim_time = sim_time;
-        record.n_synapses = Some(n_synapses);
-        record.peak_rss_bytes = peak;
+        let subset = gather_subset(comm, sim.network().plastic_subset(SUBSET));
+        let mut record = measure(p, d, &res, sim.network(), &subset, comm);
+        // the slowest process's times: every process waits for it at the end
+        let mut times = [build_time, sim_time];
+        comm.max_f64(&mut times);
+        [record.build_time, record.sim_time] = times;
+        let peak = crate::host::peak_rss_bytes().unwrap_or(0);
+        let (mut max, mut sum) = ([peak as f64], [peak]);
+        comm.max_f64(&mut max);
+        comm.sum_u64(&mut sum);
+        record.peak_rss_bytes = (max[0] > 0.0).then_some(max[0] as u64);
+        record.peak_rss_bytes_sum = (comm.size() > 1 && sum[0] > 0).then_some(sum[0]);
         record.threads = Some(self.threads);
+        record.processes = Some(comm.size());
         record.model = Some(self.kind.name().to_string());
         Ok(PointResult {
             record,
@@ -101,8 +138,9 @@ impl<F: FnMut(usize, usize) -> bool> ModelVisitor for Simulate<'_, F> {
     }
 }
 
-/// Create and connect the network of `p` in `parts` partitions.
-fn build_network(p: &Params, d: &Derived, parts: usize) -> Network {
+/// Create and connect the partitions `share` of the network of `p` in
+/// `parts` partitions.
+fn build_network(p: &Params, d: &Derived, parts: usize, share: std::ops::Range<usize>) -> Network {
     let layout = Layout {
         n: p.N,
         n_e: d.N_E,
@@ -112,7 +150,39 @@ fn build_network(p: &Params, d: &Derived, parts: usize) -> Network {
         w_inh: d.I_I,
         seed: p.seed,
     };
-    build(&layout, parts)
+    build_share(&layout, parts, share)
+}
+
+/// The E->E synapses among the first [`SUBSET`] E neurons of every process,
+/// on process 0, in the order of [`Network::plastic_subset`] (source, then
+/// target, then draw); empty elsewhere.
+fn gather_subset(comm: &dyn Comm, mine: Vec<(u32, u32, f64)>) -> Vec<(u32, u32, f64)> {
+    if comm.size() == 1 {
+        return mine;
+    }
+    let bytes: Vec<u8> = mine
+        .iter()
+        .flat_map(|&(s, t, w)| [s.to_le_bytes().as_slice(), &t.to_le_bytes(), &w.to_le_bytes()].concat())
+        .collect();
+    let Some(parts) = comm.gather_bytes(&bytes) else {
+        return Vec::new();
+    };
+    let mut all: Vec<(u32, u32, f64)> = parts
+        .iter()
+        .flat_map(|b| b.chunks_exact(16))
+        .map(|c| {
+            let u = |r: std::ops::Range<usize>| u32::from_le_bytes(c[r].try_into().expect("4 bytes"));
+            (
+                u(0..4),
+                u(4..8),
+                f64::from_le_bytes(c[8..16].try_into().expect("8 bytes")),
+            )
+        })
+        .collect();
+    // processes hold ascending target ranges: a stable sort by (source,
+    // target) restores the one-process order, draw order within a pair
+    all.sort_by_key(|&(s, t, _)| (s, t));
+    all
 }
 
 /// What the engine needs of `p`.
@@ -127,11 +197,21 @@ fn engine_config(p: &Params, d: &Derived) -> EngineConfig {
 }
 
 /// The statistics of a finished simulation: rates, weights of the subset
-/// and of every E->E synapse, counters. Timings, memory, threads and model
-/// are left for the caller.
-fn measure(p: &Params, d: &Derived, res: &SimResult, net: &Network, subset: &[(u32, u32, f64)]) -> RunRecord {
+/// and of every E->E synapse (over every process of `comm`), counters.
+/// Timings, memory, threads and model are left for the caller.
+fn measure(
+    p: &Params,
+    d: &Derived,
+    res: &SimResult,
+    net: &Network,
+    subset: &[(u32, u32, f64)],
+    comm: &dyn Comm,
+) -> RunRecord {
     let sub = summarise(|f| subset.iter().for_each(|&(_, _, w)| f(w)));
-    let all: Summary = summarise(|f| net.for_each_plastic(usize::MAX, |_, _, w| f(w)));
+    let all: Summary = summarise_over(comm, |f| net.for_each_plastic(usize::MAX, |_, _, w| f(w)));
+    let mut counters = [net.n_synapses(), res.synaptic_events, res.external_events];
+    comm.sum_u64(&mut counters);
+    let [n_synapses, synaptic_events, external_events] = counters;
     let t_s = p.T / 1000.0;
     let rate_of = |r: std::ops::Range<usize>| {
         let n = r.len();
@@ -157,9 +237,11 @@ fn measure(p: &Params, d: &Derived, res: &SimResult, net: &Network, subset: &[(u
         weight_all_zero_fraction: Some(all.zero_fraction),
         rate_e: rate_of(0..d.N_E),
         rate_i: rate_of(d.N_E..p.N),
-        n_spikes: Some(res.spikes.len() as u64),
-        synaptic_events: Some(res.synaptic_events),
-        external_events: Some(res.external_events),
+        n_spikes: Some(res.counts.iter().map(|&c| c as u64).sum()),
+        n_synapses: Some(n_synapses),
+        synaptic_events: Some(synaptic_events),
+        external_events: Some(external_events),
+        bytes_exchanged: Some(res.exchanged_bytes),
         seed: Some(p.seed),
         version: Some(crate::VERSION.to_string()),
         n: Some(p.N),

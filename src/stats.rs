@@ -1,7 +1,11 @@
-//! Summary statistics of weight populations, exact and memory-light: the
-//! values are visited twice through a callback in a fixed order (so sums do
-//! not depend on how synapses are partitioned), and the median is found by
-//! a bucket pass over the bit patterns instead of sorting a copy.
+//! Summary statistics of weight populations, exact, memory-light and
+//! independent of how the values are spread over threads and processes:
+//! sums are exact ([`ExactSum`], rounded once at the end), so the mean and
+//! SD do not depend on the order of the values; the median is found by a
+//! bucket pass over the bit patterns whose counts are summed over the
+//! processes, never by gathering or sorting the values.
+
+use crate::comm::{Comm, Solo};
 
 /// Summary of a population of values (pA for weights).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -22,18 +26,25 @@ pub struct Summary {
     pub zero_fraction: f64,
 }
 
-/// Summarise non-negative finite values produced by `visit(f)` (which calls
-/// `f` once per value, in the same order every time it is called).
-pub fn summarise(visit: impl Fn(&mut dyn FnMut(f64))) -> Summary {
-    let (mut n, mut sum, mut zeros) = (0u64, 0.0f64, 0u64);
+/// Summarise the non-negative finite values that `visit(f)` produces on
+/// this process (it calls `f` once per value, the same values every time
+/// it is called), together with those of every other process of `comm`.
+pub fn summarise_over(comm: &dyn Comm, visit: impl Fn(&mut dyn FnMut(f64))) -> Summary {
+    let (mut n, mut zeros, mut sum) = (0u64, 0u64, ExactSum::default());
     let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
     visit(&mut |x| {
         n += 1;
-        sum += x;
+        sum.add(x);
         zeros += (x == 0.0) as u64;
         min = min.min(x);
         max = max.max(x);
     });
+    let mut counts = [n, zeros];
+    comm.sum_u64(&mut counts);
+    let [n, zeros] = counts;
+    let (mut lo, mut hi) = ([min], [max]);
+    comm.min_f64(&mut lo);
+    comm.max_f64(&mut hi);
     if n == 0 {
         return Summary {
             n: 0,
@@ -45,30 +56,170 @@ pub fn summarise(visit: impl Fn(&mut dyn FnMut(f64))) -> Summary {
             zero_fraction: f64::NAN,
         };
     }
-    let mean = sum / n as f64;
-    let mut ss = 0.0;
-    visit(&mut |x| ss += (x - mean) * (x - mean));
+    sum.reduce(comm);
+    let mean = sum.value() / n as f64;
+    let mut ss = ExactSum::default();
+    visit(&mut |x| ss.add((x - mean) * (x - mean)));
+    ss.reduce(comm);
     let median = if n % 2 == 1 {
-        nth(&visit, n / 2)
+        nth(comm, &visit, n / 2)
     } else {
-        0.5 * (nth(&visit, n / 2 - 1) + nth(&visit, n / 2))
+        0.5 * (nth(comm, &visit, n / 2 - 1) + nth(comm, &visit, n / 2))
     };
     Summary {
         n,
         mean,
-        sd: (ss / n as f64).sqrt(),
-        min,
-        max,
+        sd: (ss.value() / n as f64).sqrt(),
+        min: lo[0],
+        max: hi[0],
         median,
         zero_fraction: zeros as f64 / n as f64,
     }
 }
 
-/// The k-th smallest (0-based) of the non-negative values: a radix select
-/// on the IEEE bit pattern (monotone for x >= 0), 16 bits per pass, until the
-/// bucket holding rank k is small enough to copy and select in. Memory stays
-/// bounded (at most [`COPY_LIMIT`] values) even when most values are equal.
-fn nth(visit: &impl Fn(&mut dyn FnMut(f64)), k: u64) -> f64 {
+/// [`summarise_over`] the values of this process alone.
+pub fn summarise(visit: impl Fn(&mut dyn FnMut(f64))) -> Summary {
+    summarise_over(&Solo, visit)
+}
+
+/// Limbs of an [`ExactSum`]: 64 bits each, from 2^-1074 (the smallest
+/// subnormal) past 2^1024 (beyond the largest double), with 64 bits of
+/// headroom for carries (2^64 values).
+const LIMBS: usize = 34;
+
+/// The exact sum of finite non-negative doubles, as an integer multiple of
+/// 2^-1074 in fixed point: adding is exact and order-independent, and
+/// [`ExactSum::value`] rounds once, to nearest (ties to even).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExactSum {
+    limbs: [u64; LIMBS],
+}
+
+impl Default for ExactSum {
+    fn default() -> Self {
+        ExactSum { limbs: [0; LIMBS] }
+    }
+}
+
+impl ExactSum {
+    /// Add `x` (finite, >= 0; anything else is a logic error).
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        debug_assert!(x.is_finite() && x >= 0.0, "{x}");
+        let b = x.to_bits();
+        let e = (b >> 52) & 0x7ff;
+        let f = b & ((1 << 52) - 1);
+        // x = m * 2^(shift - 1074)
+        let (m, shift) = if e == 0 { (f, 0) } else { (f | 1 << 52, e - 1) };
+        let (li, bi) = ((shift / 64) as usize, (shift % 64) as u32);
+        let lo = m << bi;
+        let hi = if bi == 0 { 0 } else { m >> (64 - bi) };
+        self.add_at(li, lo);
+        if hi != 0 {
+            self.add_at(li + 1, hi);
+        }
+    }
+
+    /// Add `v` at limb `i` and carry upwards.
+    #[inline]
+    fn add_at(&mut self, mut i: usize, v: u64) {
+        let (r, mut carry) = self.limbs[i].overflowing_add(v);
+        self.limbs[i] = r;
+        while carry {
+            i += 1;
+            let (r, c) = self.limbs[i].overflowing_add(1);
+            self.limbs[i] = r;
+            carry = c;
+        }
+    }
+
+    /// Add another exact sum.
+    pub fn merge(&mut self, other: &ExactSum) {
+        for (i, &v) in other.limbs.iter().enumerate() {
+            if v != 0 {
+                self.add_at(i, v);
+            }
+        }
+    }
+
+    /// Replace this process's sum by the sum over every process of `comm`
+    /// (exact: the limbs are summed as 32-bit halves, so no carry is lost).
+    pub fn reduce(&mut self, comm: &dyn Comm) {
+        if comm.size() == 1 {
+            return;
+        }
+        let mut halves: Vec<u64> = self.limbs.iter().flat_map(|&l| [l & 0xffff_ffff, l >> 32]).collect();
+        comm.sum_u64(&mut halves);
+        let mut total = ExactSum::default();
+        for (k, &h) in halves.iter().enumerate() {
+            // h < 2^32 * processes: split at its limb boundary
+            let (i, bit) = (k / 2, 32 * (k % 2) as u32);
+            total.add_at(i, h << bit);
+            if bit > 0 && (h >> 32) != 0 {
+                total.add_at(i + 1, h >> 32);
+            }
+        }
+        *self = total;
+    }
+
+    /// The sum rounded to the nearest double (ties to even).
+    pub fn value(&self) -> f64 {
+        let Some(top) = (0..LIMBS).rev().find(|&i| self.limbs[i] != 0) else {
+            return 0.0;
+        };
+        let p = top * 64 + 63 - self.limbs[top].leading_zeros() as usize; // highest set bit
+        if p < 53 {
+            // below 2^53 units of 2^-1074: a subnormal or the smallest normals, exact
+            return f64::from_bits(self.limbs[0]);
+        }
+        let (bits, sticky) = self.bits_below(p + 1);
+        let mut mant = bits >> 11; // 53 bits
+        let round = bits & 0x7ff;
+        let mut p = p;
+        if round > 0x400 || (round == 0x400 && (sticky || mant & 1 == 1)) {
+            mant += 1;
+            if mant == 1 << 53 {
+                mant >>= 1;
+                p += 1;
+            }
+        }
+        let biased = (p - 51) as u64;
+        if biased >= 0x7ff {
+            return f64::INFINITY;
+        }
+        f64::from_bits(biased << 52 | (mant & ((1 << 52) - 1)))
+    }
+
+    /// The 64 bits just below bit position `end` (bits end-64 .. end-1),
+    /// and whether any bit below those is set.
+    fn bits_below(&self, end: usize) -> (u64, bool) {
+        let bit = |k: isize| -> u64 {
+            if k < 0 {
+                0
+            } else {
+                (self.limbs[k as usize / 64] >> (k as usize % 64)) & 1
+            }
+        };
+        let lo = end as isize - 64;
+        let mut v = 0u64;
+        for k in 0..64 {
+            v |= bit(lo + k) << k;
+        }
+        let sticky = lo > 0 && {
+            let lo = lo as usize;
+            self.limbs[..lo / 64].iter().any(|&l| l != 0) || (self.limbs[lo / 64] & ((1u64 << (lo % 64)) - 1)) != 0
+        };
+        (v, sticky)
+    }
+}
+
+/// The k-th smallest (0-based) of the non-negative values of every process:
+/// a radix select on the IEEE bit pattern (monotone for x >= 0), 16 bits per
+/// pass with the bucket counts summed over the processes, until (on one
+/// process) the bucket holding rank k is small enough to copy and select
+/// in. Memory stays bounded (at most [`COPY_LIMIT`] values) even when most
+/// values are equal.
+fn nth(comm: &dyn Comm, visit: &impl Fn(&mut dyn FnMut(f64)), k: u64) -> f64 {
     let mut prefix = 0u64; // bits above `shift` fixed so far
     let mut k = k;
     let mut shift = 64u32;
@@ -83,6 +234,7 @@ fn nth(visit: &impl Fn(&mut dyn FnMut(f64)), k: u64) -> f64 {
                 counts[((b >> shift) & 0xFFFF) as usize] += 1;
             }
         });
+        comm.sum_u64(&mut counts);
         let (mut acc, mut bucket) = (0u64, 0u64);
         for (i, &c) in counts.iter().enumerate() {
             if acc + c > k {
@@ -97,7 +249,9 @@ fn nth(visit: &impl Fn(&mut dyn FnMut(f64)), k: u64) -> f64 {
         if shift == 0 {
             return f64::from_bits(prefix);
         }
-        if size as usize <= COPY_LIMIT {
+        // one process may select in a copy of the bucket; several go on with
+        // summed counts (the same value either way: the exact k-th)
+        if comm.size() == 1 && size as usize <= COPY_LIMIT {
             let mut inside = Vec::with_capacity(size as usize);
             visit(&mut |x| {
                 if (x.to_bits() >> shift) == (prefix >> shift) {
@@ -118,6 +272,46 @@ mod tests {
 
     fn of(v: &[f64]) -> Summary {
         summarise(|f| v.iter().for_each(|&x| f(x)))
+    }
+
+    #[test]
+    fn exact_sum_is_correctly_rounded_and_order_free() {
+        let v: Vec<f64> = (0..10_000)
+            .map(|i| ((i as f64) * 0.731).sin().abs() * 10f64.powi(i % 9 - 4))
+            .collect();
+        let mut a = ExactSum::default();
+        v.iter().for_each(|&x| a.add(x));
+        let mut b = ExactSum::default();
+        v.iter().rev().for_each(|&x| b.add(x));
+        assert_eq!(a, b);
+        // against a double-double reference
+        let (mut hi, mut lo) = (0.0f64, 0.0f64);
+        for &x in &v {
+            let s = hi + x;
+            let bb = s - hi;
+            lo += (hi - (s - bb)) + (x - bb);
+            hi = s;
+        }
+        assert_eq!(a.value(), hi + lo);
+        // tiny and huge, subnormals, ties to even
+        let mut t = ExactSum::default();
+        t.add(1.0);
+        t.add(f64::EPSILON / 2.0);
+        assert_eq!(t.value(), 1.0);
+        t.add(f64::EPSILON / 2.0);
+        assert_eq!(t.value(), 1.0 + f64::EPSILON);
+        let mut s = ExactSum::default();
+        s.add(f64::from_bits(1));
+        s.add(f64::from_bits(3));
+        assert_eq!(s.value(), f64::from_bits(4));
+        let mut h = ExactSum::default();
+        h.add(1e300);
+        h.add(1e-300);
+        assert_eq!(h.value(), 1e300);
+        let mut m = a.clone();
+        m.merge(&b);
+        assert_eq!(m.value(), 2.0 * a.value());
+        assert_eq!(ExactSum::default().value(), 0.0);
     }
 
     #[test]

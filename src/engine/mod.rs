@@ -20,6 +20,7 @@
 pub mod drive;
 pub mod ring;
 
+use crate::comm::{pack, unpack, Comm};
 use crate::models::NeuronModel;
 use crate::network::{Network, Partition};
 use crate::plasticity::{PostHistory, PreTrace, StdpPl};
@@ -73,16 +74,22 @@ pub struct Phases {
     /// Spike delivery into ring buffers, static and plastic (s), including STDP.
     pub deliver: f64,
     /// Collecting and ordering the spikes of a slice and recording them (s),
-    /// including the wait for the slowest worker.
+    /// including the wait for the slowest worker, without the exchange.
     pub gather: f64,
+    /// Exchanging the slice's spikes between processes (s), including the
+    /// wait for the slowest process.
+    #[serde(default)]
+    pub exchange: f64,
 }
 
 /// What a simulation produced.
 #[derive(Debug, Clone, Default)]
 pub struct SimResult {
-    /// Every spike as (step stamp, neuron index), in (time, neuron) order;
-    /// the time of a stamp is stamp * h.
+    /// Every spike of the network as (step stamp, neuron index), in (time,
+    /// neuron) order, if asked to record; the time of a stamp is stamp * h.
     pub spikes: Vec<(u32, u32)>,
+    /// Bytes this process received in the spike exchange.
+    pub exchanged_bytes: u64,
     /// Spike count per neuron.
     pub counts: Vec<u32>,
     /// External events generated and delivered.
@@ -157,7 +164,11 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
     /// the update, after the gather). A slice's spikes are delivered at the
     /// start of the next slice, as in NEST, so the last slice's spikes are
     /// recorded but never delivered.
-    pub fn run(&mut self, mut progress: impl FnMut(usize) -> bool) -> SimResult {
+    ///
+    /// Every process of `comm` runs this with its share of the network; the
+    /// spikes of each slice are exchanged once, so every process delivers
+    /// (and counts) every spike. `record` keeps every spike in the result.
+    pub fn run(&mut self, comm: &dyn Comm, record: bool, mut progress: impl FnMut(usize) -> bool) -> SimResult {
         let workers = self.states.len();
         let slicer = Slicer {
             model: self.model,
@@ -180,10 +191,16 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
         let mut pairs = self.states.iter_mut().zip(self.net.parts.iter_mut());
         let (b0, p0) = pairs.next().expect("at least one partition");
         // worker 0 also gathers, on the calling thread
+        let mut exchange = Exchange {
+            comm,
+            record,
+            local: Vec::new(),
+            all: Vec::new(),
+        };
         let mut gather = |done: usize| -> bool {
-            slicer.gather(pre, &mut res);
+            let go_on = slicer.gather(pre, &mut res, &mut exchange, progress(done));
             res.steps_done = done;
-            progress(done)
+            go_on
         };
         let tallies: Vec<Tally> = std::thread::scope(|scope| {
             let slicer = &slicer;
@@ -199,7 +216,8 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
         res.phases = Phases {
             update: tallies[0].update,
             deliver: tallies[0].deliver,
-            gather: tallies[0].gather,
+            gather: tallies[0].gather - res.phases.exchange,
+            exchange: res.phases.exchange,
         };
         res.external_events = tallies.iter().map(|t| t.external).sum();
         res.synaptic_events = tallies.iter().map(|t| t.synaptic).sum();
@@ -282,21 +300,32 @@ impl<M: NeuronModel> Slicer<'_, M> {
         tally
     }
 
-    /// Merge the workers' spikes of a slice in (time, sender) order, count
-    /// and record them in `res`, and snapshot each excitatory sender's trace
-    /// in `pre` before advancing it.
-    fn gather(&self, pre: &mut [PreTrace], res: &mut SimResult) {
+    /// Merge the workers' spikes of a slice, exchange them with the other
+    /// processes (with this process's wish to go on, `go_on`), put every
+    /// spike in (time, sender) order, count (and record) them, and snapshot
+    /// each excitatory sender's trace in `pre` before advancing it. Returns
+    /// whether every process wants to go on.
+    fn gather(&self, pre: &mut [PreTrace], res: &mut SimResult, x: &mut Exchange, go_on: bool) -> bool {
+        x.local.clear();
+        for o in &self.outboxes {
+            x.local
+                .extend(o.lock().expect("outbox lock").iter().map(|&(t, i)| pack(t, i)));
+        }
+        let tic = Instant::now();
+        let stop = x.comm.all_gather_spikes(&x.local, !go_on, &mut x.all);
+        res.phases.exchange += tic.elapsed().as_secs_f64();
+        res.exchanged_bytes += 8 * (x.all.len() + x.comm.size()) as u64;
+        x.all.sort_unstable();
         let mut g = self.gathered.write().expect("gather lock");
         let Gathered { spikes, snapshots } = &mut *g;
         spikes.clear();
-        for o in &self.outboxes {
-            spikes.extend_from_slice(&o.lock().expect("outbox lock"));
-        }
-        spikes.sort_unstable();
+        spikes.extend(x.all.iter().map(|&v| unpack(v)));
         snapshots.clear();
         for &(stamp, i) in spikes.iter() {
             res.counts[i as usize] += 1;
-            res.spikes.push((stamp, i));
+            if x.record {
+                res.spikes.push((stamp, i));
+            }
             if (i as usize) < self.n_e {
                 let trace = &mut pre[i as usize];
                 snapshots.push(*trace);
@@ -305,7 +334,17 @@ impl<M: NeuronModel> Slicer<'_, M> {
                 snapshots.push(PreTrace::default());
             }
         }
+        !stop
     }
+}
+
+/// The gatherer's side of the exchange: the processes, whether to record,
+/// and the buffers of a slice's spikes (packed, see [`crate::comm::pack`]).
+struct Exchange<'c> {
+    comm: &'c dyn Comm,
+    record: bool,
+    local: Vec<u64>,
+    all: Vec<u64>,
 }
 
 /// The spikes of the last slice in (time, sender) order, with the

@@ -132,7 +132,18 @@ pub fn split(n: usize, n_e: usize, parts: usize) -> Vec<(Range<usize>, Range<usi
 /// Build the network with `parts` target partitions (in parallel on the
 /// current rayon pool). The synapses do not depend on `parts`.
 pub fn build(l: &Layout, parts: usize) -> Network {
-    let parts = split(l.n, l.n_e, parts)
+    build_share(l, parts, 0..parts)
+}
+
+/// Build only the partitions `share` of the `parts` target partitions of
+/// the network: one process's share of a network distributed over several
+/// (its synapses are those onto its own neurons). Partition k is the same
+/// whichever process builds it.
+pub fn build_share(l: &Layout, parts: usize, share: Range<usize>) -> Network {
+    let all = split(l.n, l.n_e, parts);
+    let share = share.start.min(all.len())..share.end.min(all.len());
+    let parts = all[share]
+        .to_vec()
         .into_par_iter()
         .map(|r| build_partition(l, r))
         .collect();

@@ -6,5 +6,5 @@
 pub mod build;
 pub mod storage;
 
-pub use build::{build, Layout};
+pub use build::{build, build_share, Layout};
 pub use storage::{Network, Partition};

@@ -63,12 +63,22 @@ pub struct RunRecord {
     /// External Poisson events generated and delivered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_events: Option<u64>,
-    /// Peak resident set size of the process up to the end of the simulation (bytes).
+    /// Peak resident set size up to the end of the simulation (bytes): of
+    /// the process, or the largest of the processes of a distributed run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peak_rss_bytes: Option<u64>,
-    /// Worker threads used.
+    /// Peak resident set size summed over the processes (bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_bytes_sum: Option<u64>,
+    /// Worker threads used (per process).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threads: Option<usize>,
+    /// Processes the network was distributed over (MPI ranks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processes: Option<usize>,
+    /// Bytes each process received in the spike exchange.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_exchanged: Option<u64>,
     /// Random seed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,

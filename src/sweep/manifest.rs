@@ -65,11 +65,15 @@ pub struct Manifest<'a> {
     sizes: &'a [usize],
     seeds: &'a [u64],
     shard: Option<(usize, usize)>,
+    processes: usize,
     spikes: bool,
     params: &'a Params,
     points: Vec<Entry>,
     #[serde(skip)]
     dir: PathBuf,
+    /// Whether this process writes the manifest (process 0 of a distributed run).
+    #[serde(skip)]
+    writes: bool,
 }
 
 /// File name of the manifest of a shard (or of the unsharded sweep).
@@ -81,9 +85,10 @@ pub fn manifest_name(shard: Option<(usize, usize)>) -> String {
 }
 
 impl<'a> Manifest<'a> {
-    /// The manifest of `sweep` running `pts` with `threads` workers, every
-    /// point pending, kept in the sweep's results directory.
-    pub fn new(sweep: &'a Sweep, pts: &[Point], threads: usize) -> Self {
+    /// The manifest of `sweep` running `pts` with `threads` workers on
+    /// each of `processes`, every point pending, kept in the sweep's results
+    /// directory; written only if `writes`.
+    pub fn new(sweep: &'a Sweep, pts: &[Point], threads: usize, processes: usize, writes: bool) -> Self {
         Manifest {
             version: crate::VERSION,
             build: if cfg!(debug_assertions) { "debug" } else { "release" },
@@ -116,11 +121,16 @@ impl<'a> Manifest<'a> {
                 })
                 .collect(),
             dir: sweep.out.clone(),
+            writes,
+            processes,
         }
     }
 
     /// Remove temporary files a killed run left of this manifest.
     pub fn clear_stale(&self) {
+        if !self.writes {
+            return;
+        }
         let prefix = format!(".{}.tmp", manifest_name(self.shard));
         if let Ok(rd) = std::fs::read_dir(&self.dir) {
             for e in rd.flatten() {
@@ -133,6 +143,9 @@ impl<'a> Manifest<'a> {
 
     /// Write the manifest atomically.
     pub fn save(&self) -> Result<()> {
+        if !self.writes {
+            return Ok(());
+        }
         output::write_json(&self.dir.join(manifest_name(self.shard)), self)
     }
 

@@ -5,6 +5,15 @@
 //! written last, atomically ([`write`]), so its presence marks a complete
 //! point. The manifest ([`manifest`]) records where every point stands.
 //!
+//! # Several processes
+//!
+//! Under `mpirun -np R` every process runs this same loop, and every point
+//! is one network distributed over all of them ([`crate::simulate`]).
+//! Process 0 decides (what to reuse, whether a point fits), writes every
+//! file and reports; the others follow its decisions ([`comm::on_root`]),
+//! so that they never wait in a collective that process 0 has left. A
+//! Ctrl-C on any process stops every process at the same slice.
+//!
 //! # Sharding across machines
 //!
 //! `--shard I/M` runs every M-th point starting at the I-th (in sweep order
@@ -33,6 +42,7 @@ pub mod manifest;
 pub mod resume;
 pub mod write;
 
+use crate::comm::{self, Comm};
 use crate::config::Sweep;
 use crate::cost;
 use crate::error::{Error, Result};
@@ -54,39 +64,57 @@ pub fn resolve_threads(requested: usize) -> usize {
     }
 }
 
-/// Run the sweep, then (unless disabled) the analysis pass.
+/// Run the sweep on the processes of `comm`, then (unless disabled) the
+/// analysis pass.
 ///
 /// Pipeline: what to do with each point (`--dry-run` stops here) → memory
 /// check → for each point: reuse or run → write (data.json last) → summary
 /// line → final summary → analysis. Ctrl-C stops at the next slice with
 /// [`Error::Interrupted`]; finished points stay on disk and a rerun of the
 /// same command resumes.
-pub fn run(sweep: &Sweep) -> Result<()> {
+pub fn run(sweep: &Sweep, comm: &dyn Comm) -> Result<()> {
+    let root = comm.is_root();
     let pts = sweep.points();
     let threads = resolve_threads(sweep.threads);
-    let todos: Vec<Todo> = pts
-        .iter()
-        .map(|pt| {
-            resume::todo(
-                &sweep.dir_of(pt),
-                &digest(pt.model, &sweep.params_of(pt)),
-                sweep.force,
-                sweep.spikes,
-            )
-        })
-        .collect();
+    let todos: Vec<Todo> = if root {
+        pts.iter()
+            .map(|pt| {
+                resume::todo(
+                    &sweep.dir_of(pt),
+                    &digest(pt.model, &sweep.params_of(pt)),
+                    sweep.force,
+                    sweep.spikes,
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let todos: Vec<Todo> = comm::broadcast_json(comm, &todos);
     if sweep.dry_run {
-        dry_run::print(sweep, &pts, threads, &todos);
+        if root {
+            dry_run::print(sweep, &pts, threads, &todos);
+        }
         return Ok(());
     }
-    check_memory(sweep, &pts, &todos, threads)?;
-    std::fs::create_dir_all(&sweep.out).map_err(|e| Error::io("cannot create results directory", &sweep.out, e))?;
-    let mut manifest = Manifest::new(sweep, &pts, threads);
-    manifest.clear_stale();
-    manifest.save()?;
-    let mut rep = Reporter::new(sweep.quiet);
-    let outcome = run_points(sweep, &pts, &todos, threads, &mut manifest, &mut rep);
-    conclude(sweep, &pts, outcome, &mut manifest, &mut rep)?;
+    comm::on_root(comm, || check_memory(sweep, &pts, &todos, threads))?;
+    let mut manifest = Manifest::new(sweep, &pts, threads, comm.size(), root);
+    comm::on_root(comm, || {
+        std::fs::create_dir_all(&sweep.out).map_err(|e| Error::io("cannot create results directory", &sweep.out, e))?;
+        manifest.clear_stale();
+        manifest.save()
+    })?;
+    let mut rep = Reporter::new(sweep.quiet || !root);
+    let outcome = run_points(sweep, &pts, &todos, (threads, comm), &mut manifest, &mut rep);
+    let outcome = conclude(sweep, &pts, outcome, &mut manifest, &mut rep);
+    if !root {
+        // process 0 reports; the others only stop
+        return outcome.map_err(|e| match e {
+            Error::Interrupted(m) => Error::Peer(format!("interrupted: {m}")),
+            other => other,
+        });
+    }
+    outcome?;
     if sweep.analyse {
         crate::analysis::run(&crate::analysis::Options {
             dir: sweep.out.clone(),
@@ -176,43 +204,43 @@ fn list_points(pts: &[&Point], max: usize) -> String {
     }
 }
 
-/// The loop over the points; returns the wall time (s).
+/// The loop over the points with `threads` workers on each process of
+/// `comm`; returns the wall time (s).
 fn run_points(
     sweep: &Sweep,
     pts: &[Point],
     todos: &[Todo],
-    threads: usize,
+    (threads, comm): (usize, &dyn Comm),
     manifest: &mut Manifest,
     rep: &mut Reporter,
 ) -> Result<f64> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::config("--threads", format!("cannot start {threads} threads: {e}")))?;
     let stop = progress::stop_flag();
     let started = Instant::now();
     for (k, (pt, what)) in pts.iter().zip(todos).enumerate() {
         let tag = tag(k, pts.len(), pt);
-        if stop.load(Ordering::SeqCst) {
+        if comm::any(comm, stop.load(Ordering::SeqCst)) {
             return Err(Error::Interrupted(format!("stopped before {tag}")));
         }
         match what {
             Todo::Reuse => {
                 rep.line(&format!("{tag}: done already (same parameters), skipped"));
-                manifest.mark(k, Status::Reused)?;
+                comm::on_root(comm, || manifest.mark(k, Status::Reused))?;
                 continue;
             }
             Todo::Run(Some(why)) => rep.line(&format!("{tag}: {why}")),
             Todo::Run(None) => {}
         }
-        let status = match pool.install(|| run_point(sweep, pt, &tag, threads, stop, rep)) {
-            Ok(()) => Status::Ran,
-            Err(e) => {
-                manifest.mark_unsaved(k, failed_status(&e));
-                return Err(e);
-            }
+        let ctx = PointRun {
+            sweep,
+            threads,
+            comm,
+            stop,
         };
-        manifest.mark(k, status)?;
+        if let Err(e) = ctx.run(pt, &tag, rep) {
+            manifest.mark_unsaved(k, failed_status(&e));
+            return Err(e);
+        }
+        comm::on_root(comm, || manifest.mark(k, Status::Ran))?;
     }
     Ok(started.elapsed().as_secs_f64())
 }
@@ -225,45 +253,49 @@ fn failed_status(e: &Error) -> Status {
     }
 }
 
-/// Run one point labelled `tag` with a progress bar, write its files, and
-/// report its summary line.
-fn run_point(
-    sweep: &Sweep,
-    pt: &Point,
-    tag: &str,
+/// What running one point needs besides the point.
+struct PointRun<'a> {
+    sweep: &'a Sweep,
     threads: usize,
-    stop: &AtomicBool,
-    rep: &mut Reporter,
-) -> Result<()> {
-    let p = sweep.params_of(pt);
-    let dir = sweep.dir_of(pt);
-    resume::clear_point(&dir)?;
-    let est = cost::estimate(pt.model, &p, threads)?;
-    rep.start_point(tag);
-    let res = simulate::run(pt.model, &p, threads, |done, total| {
-        rep.tick(done, total, p.dt);
-        !stop.load(Ordering::SeqCst)
-    });
-    rep.end_point();
-    let mut res = res.map_err(|e| match e {
-        Error::Interrupted(m) => Error::Interrupted(format!(
-            "{m} (its files in {} are incomplete and will be recomputed)",
-            dir.display()
-        )),
-        other => other,
-    })?;
-    res.record.param_digest = Some(digest(pt.model, &p));
-    write::write_point(&dir, pt.model, &p, &res, sweep.spikes)?;
-    let r = &res.record;
-    rep.line(&format!(
-        "{tag}: build {:.2} s, sim {:.2} s (est. {}), rate {:.3}/s, E->E weight {:.2} ± {:.2} pA, peak {}",
-        r.build_time,
-        r.sim_time,
-        duration(est.build_s + est.sim_s),
-        r.rate,
-        r.weight_all_mean.unwrap_or(f64::NAN),
-        r.weight_all_sd.unwrap_or(f64::NAN),
-        r.peak_rss_bytes.map_or("?".into(), |b| bytes(b as f64))
-    ));
-    Ok(())
+    comm: &'a dyn Comm,
+    stop: &'a AtomicBool,
+}
+
+impl PointRun<'_> {
+    /// Run point `pt` labelled `tag` with a progress bar, write its files
+    /// (process 0), and report its summary line.
+    fn run(&self, pt: &Point, tag: &str, rep: &mut Reporter) -> Result<()> {
+        let (sweep, threads, comm) = (self.sweep, self.threads, self.comm);
+        let p = sweep.params_of(pt);
+        let dir = sweep.dir_of(pt);
+        comm::on_root(comm, || resume::clear_point(&dir))?;
+        let est = cost::estimate(pt.model, &p, threads)?;
+        rep.start_point(tag);
+        let res = simulate::run(pt.model, &p, threads, comm, |done, total| {
+            rep.tick(done, total, p.dt);
+            !self.stop.load(Ordering::SeqCst)
+        });
+        rep.end_point();
+        let mut res = res.map_err(|e| match e {
+            Error::Interrupted(m) => Error::Interrupted(format!(
+                "{m} (its files in {} are incomplete and will be recomputed)",
+                dir.display()
+            )),
+            other => other,
+        })?;
+        res.record.param_digest = Some(digest(pt.model, &p));
+        comm::on_root(comm, || write::write_point(&dir, pt.model, &p, &res, sweep.spikes))?;
+        let r = &res.record;
+        rep.line(&format!(
+            "{tag}: build {:.2} s, sim {:.2} s (est. {}), rate {:.3}/s, E->E weight {:.2} ± {:.2} pA, peak {}",
+            r.build_time,
+            r.sim_time,
+            duration(est.build_s + est.sim_s),
+            r.rate,
+            r.weight_all_mean.unwrap_or(f64::NAN),
+            r.weight_all_sd.unwrap_or(f64::NAN),
+            r.peak_rss_bytes.map_or("?".into(), |b| bytes(b as f64))
+        ));
+        Ok(())
+    }
 }

@@ -7,7 +7,7 @@ use crate::output::{self, data_json::RunRecord};
 use std::path::Path;
 
 /// What a run does with one point.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Todo {
     /// Its finished results were made with the same parameters: reuse them.
     Reuse,

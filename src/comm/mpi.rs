@@ -1,0 +1,124 @@
+//! [`Comm`] over MPI (the `mpi` cargo feature, through rsmpi): the world
+//! communicator of `mpirun -np R`.
+
+use super::Comm;
+use mpi::collective::SystemOperation;
+use mpi::datatype::PartitionMut;
+use mpi::environment::Universe;
+use mpi::topology::SimpleCommunicator;
+use mpi::traits::*;
+use mpi::Count;
+
+/// The processes of `mpirun`; MPI is finalised when this is dropped.
+pub struct Mpi {
+    world: SimpleCommunicator,
+    // dropped last: finalises MPI
+    _universe: Universe,
+}
+
+impl Mpi {
+    /// Initialise MPI (collectives from the main thread only); None if MPI
+    /// was initialised already or cannot be.
+    pub fn init() -> Option<Mpi> {
+        let (universe, _) = mpi::initialize_with_threading(mpi::Threading::Funneled)?;
+        Some(Mpi {
+            world: universe.world(),
+            _universe: universe,
+        })
+    }
+
+    /// Counts and displacements of a variable-size gather of `counts`.
+    fn layout(counts: &[u64]) -> (Vec<Count>, Vec<Count>, usize) {
+        let c: Vec<Count> = counts.iter().map(|&c| c as Count).collect();
+        let mut d = Vec::with_capacity(c.len());
+        let mut acc = 0 as Count;
+        for &x in &c {
+            d.push(acc);
+            acc += x;
+        }
+        (c, d, acc as usize)
+    }
+}
+
+/// The top bit of a process's spike count carries its stop request.
+const STOP_BIT: u64 = 1 << 63;
+
+impl Comm for Mpi {
+    fn rank(&self) -> usize {
+        self.world.rank() as usize
+    }
+
+    fn size(&self) -> usize {
+        self.world.size() as usize
+    }
+
+    fn all_gather_spikes(&self, local: &[u64], stop: bool, all: &mut Vec<u64>) -> bool {
+        let mine = local.len() as u64 | if stop { STOP_BIT } else { 0 };
+        let mut heads = vec![0u64; self.size()];
+        self.world.all_gather_into(&mine, &mut heads[..]);
+        let any_stop = heads.iter().any(|&h| h & STOP_BIT != 0);
+        let counts: Vec<u64> = heads.iter().map(|&h| h & !STOP_BIT).collect();
+        let (c, d, total) = Self::layout(&counts);
+        all.clear();
+        if total > 0 {
+            all.resize(total, 0);
+            let mut part = PartitionMut::new(&mut all[..], c, &d[..]);
+            self.world.all_gather_varcount_into(local, &mut part);
+        }
+        any_stop
+    }
+
+    fn sum_u64(&self, v: &mut [u64]) {
+        let mine = v.to_vec();
+        self.world.all_reduce_into(&mine[..], v, SystemOperation::sum());
+    }
+
+    fn min_f64(&self, v: &mut [f64]) {
+        let mine = v.to_vec();
+        self.world.all_reduce_into(&mine[..], v, SystemOperation::min());
+    }
+
+    fn max_f64(&self, v: &mut [f64]) {
+        let mine = v.to_vec();
+        self.world.all_reduce_into(&mine[..], v, SystemOperation::max());
+    }
+
+    fn gather_bytes(&self, local: &[u8]) -> Option<Vec<Vec<u8>>> {
+        let root = self.world.process_at_rank(0);
+        let n = local.len() as u64;
+        // an empty byte slice's dangling address is 0x1, which Open MPI reads
+        // as MPI_IN_PLACE: point empty buffers at real memory
+        let one = [0u8; 1];
+        let local = if local.is_empty() { &one[..0] } else { local };
+        if self.is_root() {
+            let mut counts = vec![0u64; self.size()];
+            root.gather_into_root(&n, &mut counts[..]);
+            let (c, d, total) = Self::layout(&counts);
+            let mut buf = vec![0u8; total.max(1)];
+            {
+                let mut part = PartitionMut::new(&mut buf[..], c.clone(), &d[..]);
+                root.gather_varcount_into_root(local, &mut part);
+            }
+            Some(
+                c.iter()
+                    .zip(&d)
+                    .map(|(&c, &d)| buf[d as usize..(d + c) as usize].to_vec())
+                    .collect(),
+            )
+        } else {
+            root.gather_into(&n);
+            root.gather_varcount_into(local);
+            None
+        }
+    }
+
+    fn broadcast_bytes(&self, buf: &mut Vec<u8>) {
+        let root = self.world.process_at_rank(0);
+        let mut n = buf.len() as u64;
+        root.broadcast_into(&mut n);
+        buf.resize(n as usize, 0);
+        if n > 0 {
+            root.broadcast_into(&mut buf[..]);
+        }
+    }
+}
