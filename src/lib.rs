@@ -5,8 +5,9 @@
 //! Data flows one way: [`cli`] -> [`config`] -> [`sweep`] -> [`simulate`]
 //! -> ([`network`], [`engine`]) -> [`output`]; [`analysis`] reads only
 //! files. Beside the flow: [`point`] (one point of a sweep), [`cost`] (what
-//! a point will cost), [`progress`], and the leaves [`host`] (what the
-//! machine says) and [`units`] (human-readable sizes and times). Only
+//! a point will cost), [`progress`], [`comm`] (the processes of a
+//! distributed run), and the leaves [`host`] (what the machine says) and
+//! [`units`] (human-readable sizes and times). Only
 //! [`cli`] knows clap; the engine knows neither models' equations nor
 //! anything above it.
 
