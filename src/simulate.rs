@@ -36,7 +36,8 @@ pub struct PointResult {
 }
 
 /// Run one point with `threads` workers (and partitions) on this process,
-/// together with every other process of `comm`;
+/// together with every other process of `comm`; `spikes`, if given,
+/// receives every slice's spikes as (step stamp, neuron) in time order;
 /// `progress(steps_done, steps_total)` is called after each slice and stops
 /// the point (with [`Error::Interrupted`], on every process) by returning
 /// false.
@@ -45,6 +46,7 @@ pub fn run(
     p: &Params,
     threads: usize,
     comm: &dyn Comm,
+    spikes: Option<&mut dyn FnMut(&[(u32, u32)])>,
     progress: impl FnMut(usize, usize) -> bool,
 ) -> Result<PointResult> {
     let d = p.derive()?;
@@ -68,22 +70,24 @@ pub fn run(
             d: &d,
             threads: threads.max(1),
             comm,
+            spikes,
             progress,
         },
     )
 }
 
 /// [`run`] with the model built.
-struct Simulate<'a, F> {
+struct Simulate<'a, 's, F> {
     kind: ModelKind,
     p: &'a Params,
     d: &'a Derived,
     threads: usize,
     comm: &'a dyn Comm,
+    spikes: Option<&'s mut dyn FnMut(&[(u32, u32)])>,
     progress: F,
 }
 
-impl<F: FnMut(usize, usize) -> bool> ModelVisitor for Simulate<'_, F> {
+impl<F: FnMut(usize, usize) -> bool> ModelVisitor for Simulate<'_, '_, F> {
     type Output = Result<PointResult>;
 
     fn visit<M: NeuronModel>(mut self, model: &M) -> Result<PointResult> {
@@ -104,7 +108,8 @@ impl<F: FnMut(usize, usize) -> bool> ModelVisitor for Simulate<'_, F> {
         });
         let build_time = t_build.elapsed().as_secs_f64();
         let t_sim = Instant::now();
-        let res = sim.run(comm, comm.is_root(), |done| (self.progress)(done, d.steps));
+        let record = self.spikes.as_mut().map(|s| &mut **s as &mut dyn FnMut(&[(u32, u32)]));
+        let res = sim.run(comm, record, |done| (self.progress)(done, d.steps));
         let sim_time = t_sim.elapsed().as_secs_f64();
         if res.steps_done < d.steps {
             return Err(Error::Interrupted(format!(

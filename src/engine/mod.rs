@@ -85,9 +85,6 @@ pub struct Phases {
 /// What a simulation produced.
 #[derive(Debug, Clone, Default)]
 pub struct SimResult {
-    /// Every spike of the network as (step stamp, neuron index), in (time,
-    /// neuron) order, if asked to record; the time of a stamp is stamp * h.
-    pub spikes: Vec<(u32, u32)>,
     /// Bytes this process received in the spike exchange.
     pub exchanged_bytes: u64,
     /// Spike count per neuron.
@@ -167,8 +164,15 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
     ///
     /// Every process of `comm` runs this with its share of the network; the
     /// spikes of each slice are exchanged once, so every process delivers
-    /// (and counts) every spike. `record` keeps every spike in the result.
-    pub fn run(&mut self, comm: &dyn Comm, record: bool, mut progress: impl FnMut(usize) -> bool) -> SimResult {
+    /// (and counts) every spike. `record`, if given, receives every slice's
+    /// spikes as (step stamp, neuron) in (time, neuron) order; the time of a
+    /// stamp is stamp * h.
+    pub fn run(
+        &mut self,
+        comm: &dyn Comm,
+        record: Option<&mut dyn FnMut(&[(u32, u32)])>,
+        mut progress: impl FnMut(usize) -> bool,
+    ) -> SimResult {
         let workers = self.states.len();
         let slicer = Slicer {
             model: self.model,
@@ -305,7 +309,7 @@ impl<M: NeuronModel> Slicer<'_, M> {
     /// spike in (time, sender) order, count (and record) them, and snapshot
     /// each excitatory sender's trace in `pre` before advancing it. Returns
     /// whether every process wants to go on.
-    fn gather(&self, pre: &mut [PreTrace], res: &mut SimResult, x: &mut Exchange, go_on: bool) -> bool {
+    fn gather(&self, pre: &mut [PreTrace], res: &mut SimResult, x: &mut Exchange<'_, '_>, go_on: bool) -> bool {
         x.local.clear();
         for o in &self.outboxes {
             x.local
@@ -321,11 +325,11 @@ impl<M: NeuronModel> Slicer<'_, M> {
         spikes.clear();
         spikes.extend(x.all.iter().map(|&v| unpack(v)));
         snapshots.clear();
+        if let Some(record) = x.record.as_mut() {
+            record(spikes);
+        }
         for &(stamp, i) in spikes.iter() {
             res.counts[i as usize] += 1;
-            if x.record {
-                res.spikes.push((stamp, i));
-            }
             if (i as usize) < self.n_e {
                 let trace = &mut pre[i as usize];
                 snapshots.push(*trace);
@@ -338,11 +342,11 @@ impl<M: NeuronModel> Slicer<'_, M> {
     }
 }
 
-/// The gatherer's side of the exchange: the processes, whether to record,
+/// The gatherer's side of the exchange: the processes, where to record,
 /// and the buffers of a slice's spikes (packed, see [`crate::comm::pack`]).
-struct Exchange<'c> {
+struct Exchange<'c, 'r> {
     comm: &'c dyn Comm,
-    record: bool,
+    record: Option<&'r mut dyn FnMut(&[(u32, u32)])>,
     local: Vec<u64>,
     all: Vec<u64>,
 }

@@ -6,8 +6,9 @@ use crate::error::{Error, Result};
 use std::io::Write;
 use std::path::Path;
 
-/// Write `path` atomically with whatever `fill` writes into the buffer.
-pub fn write_with(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+/// The temporary file an atomic write of `path` goes through
+/// (`.NAME.tmpPID` beside it); creates the directory.
+pub fn temp_path(path: &Path) -> Result<std::path::PathBuf> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -17,7 +18,12 @@ pub fn write_with(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::Res
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    Ok(dir.join(format!(".{name}.tmp{}", std::process::id())))
+}
+
+/// Write `path` atomically with whatever `fill` writes into the buffer.
+pub fn write_with(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    let tmp = temp_path(path)?;
     let result = (|| -> std::io::Result<()> {
         let f = std::fs::File::create(&tmp)?;
         let mut w = std::io::BufWriter::with_capacity(1 << 20, f);

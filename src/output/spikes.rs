@@ -24,13 +24,96 @@ pub fn write(path: &Path, version: &str, spikes: impl Iterator<Item = (u32, f64)
 
 /// Write the spike file's content to `w`.
 pub fn write_to(w: &mut dyn Write, version: &str, spikes: impl Iterator<Item = (u32, f64)>) -> std::io::Result<()> {
-    writeln!(w, "# scaling {version}")?;
-    writeln!(w, "# RecordingBackendASCII version: 2")?;
-    writeln!(w, "sender\ttime_ms")?;
+    write_header(w, version)?;
     for (i, t) in spikes {
-        writeln!(w, "{}\t{:.3}", i + 1, t)?;
+        write_line(w, i, t)?;
     }
     Ok(())
+}
+
+fn write_header(w: &mut dyn Write, version: &str) -> std::io::Result<()> {
+    writeln!(w, "# scaling {version}")?;
+    writeln!(w, "# RecordingBackendASCII version: 2")?;
+    writeln!(w, "sender\ttime_ms")
+}
+
+fn write_line(w: &mut dyn Write, i: u32, t_ms: f64) -> std::io::Result<()> {
+    writeln!(w, "{}\t{:.3}", i + 1, t_ms)
+}
+
+/// A spike file written while the simulation runs, so that the spike record
+/// needs no memory: spikes go to a temporary file beside the target, which
+/// [`SpikeStream::finish`] moves into place (atomically, like every output);
+/// dropped unfinished, the temporary file is removed.
+pub struct SpikeStream {
+    path: std::path::PathBuf,
+    tmp: std::path::PathBuf,
+    w: Option<std::io::BufWriter<std::fs::File>>,
+    h: f64,
+    error: Option<std::io::Error>,
+}
+
+impl SpikeStream {
+    /// Start `path` with the header naming `version`; spike stamps are in
+    /// steps of `h` ms.
+    pub fn create(path: &Path, version: &str, h: f64) -> Result<Self> {
+        let tmp = super::atomic::temp_path(path)?;
+        let mut w = std::fs::File::create(&tmp)
+            .map(|f| std::io::BufWriter::with_capacity(1 << 20, f))
+            .map_err(|e| Error::io("cannot write", path, e))?;
+        let mut s = SpikeStream {
+            path: path.to_path_buf(),
+            tmp,
+            w: None,
+            h,
+            error: None,
+        };
+        if let Err(e) = write_header(&mut w, version) {
+            return Err(Error::io("cannot write", path, e));
+        }
+        s.w = Some(w);
+        Ok(s)
+    }
+
+    /// Append spikes given as (step stamp, 0-based neuron), in time order.
+    /// The first error is kept for [`SpikeStream::finish`]; later spikes are
+    /// dropped.
+    pub fn push(&mut self, spikes: &[(u32, u32)]) {
+        let (Some(w), None) = (self.w.as_mut(), self.error.as_ref()) else {
+            return;
+        };
+        for &(stamp, i) in spikes {
+            if let Err(e) = write_line(w, i, stamp as f64 * self.h) {
+                self.error = Some(e);
+                return;
+            }
+        }
+    }
+
+    /// Flush, sync and move the file into place; errors name the file.
+    pub fn finish(mut self) -> Result<()> {
+        let w = self.w.take().expect("a stream is finished once");
+        let result = match self.error.take() {
+            Some(e) => Err(e),
+            None => w.into_inner().map_err(|e| e.into_error()).and_then(|f| f.sync_all()),
+        };
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&self.tmp);
+            return Err(Error::io("cannot write", &self.path, e));
+        }
+        std::fs::rename(&self.tmp, &self.path).map_err(|e| {
+            let _ = std::fs::remove_file(&self.tmp);
+            Error::io("cannot move into place", &self.path, e)
+        })
+    }
+}
+
+impl Drop for SpikeStream {
+    fn drop(&mut self) {
+        if self.w.take().is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 /// Read a spike file written by `scaling` or by NEST's ASCII recorder.
@@ -96,6 +179,27 @@ pub fn read_from(r: impl BufRead, path: &Path) -> Result<Vec<Spike>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stream_equals_whole_write_and_cleans_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.dat"), dir.path().join("b.dat"));
+        let spikes = [(3u32, 0u32), (3, 7), (12, 2)];
+        write(&a, "v", spikes.iter().map(|&(t, i)| (i, t as f64 * 0.125))).unwrap();
+        let mut s = SpikeStream::create(&b, "v", 0.125).unwrap();
+        s.push(&spikes[..1]);
+        s.push(&spikes[1..]);
+        assert!(!b.exists());
+        s.finish().unwrap();
+        assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+        let c = dir.path().join("c.dat");
+        drop(SpikeStream::create(&c, "v", 0.125).unwrap());
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            2,
+            "no temporary file left"
+        );
+    }
 
     #[test]
     fn roundtrip() {

@@ -46,6 +46,7 @@ use crate::comm::{self, Comm};
 use crate::config::Sweep;
 use crate::cost;
 use crate::error::{Error, Result};
+use crate::output::{self, spikes::SpikeStream};
 use crate::point::{digest, Point};
 use crate::progress::{self, Reporter};
 use crate::simulate;
@@ -270,8 +271,22 @@ impl PointRun<'_> {
         let dir = sweep.dir_of(pt);
         comm::on_root(comm, || resume::clear_point(&dir))?;
         let est = cost::estimate(pt.model, &p, threads)?;
+        // process 0 streams the spike file while the simulation runs
+        let mut stream = None;
+        comm::on_root(comm, || {
+            if sweep.spikes {
+                stream = Some(SpikeStream::create(
+                    &dir.join(output::SPIKES_DAT),
+                    crate::VERSION,
+                    p.dt,
+                )?);
+            }
+            Ok(())
+        })?;
+        let mut push = stream.as_mut().map(|s| move |spikes: &[(u32, u32)]| s.push(spikes));
+        let record = push.as_mut().map(|f| f as &mut dyn FnMut(&[(u32, u32)]));
         rep.start_point(tag);
-        let res = simulate::run(pt.model, &p, threads, comm, |done, total| {
+        let res = simulate::run(pt.model, &p, threads, comm, record, |done, total| {
             rep.tick(done, total, p.dt);
             !self.stop.load(Ordering::SeqCst)
         });
@@ -284,7 +299,7 @@ impl PointRun<'_> {
             other => other,
         })?;
         res.record.param_digest = Some(digest(pt.model, &p));
-        comm::on_root(comm, || write::write_point(&dir, pt.model, &p, &res, sweep.spikes))?;
+        comm::on_root(comm, || write::write_point(&dir, pt.model, &p, &res, stream))?;
         let r = &res.record;
         rep.line(&format!(
             "{tag}: build {:.2} s, sim {:.2} s (est. {}), rate {:.3}/s, E->E weight {:.2} ± {:.2} pA, peak {}",

@@ -3,7 +3,7 @@
 
 use crate::error::Result;
 use crate::models::ModelKind;
-use crate::output;
+use crate::output::{self, spikes::SpikeStream};
 use crate::params::{Derived, Params};
 use crate::simulate::PointResult;
 use serde::Serialize;
@@ -20,16 +20,18 @@ struct ParamFile<'a> {
 }
 
 /// Write a finished point's files into `dir`, each atomically, `data.json`
-/// last; `spikes.dat` only if `spikes`.
-pub fn write_point(dir: &Path, model: ModelKind, p: &Params, res: &PointResult, spikes: bool) -> Result<()> {
+/// last: the spike file streamed during the simulation (if any) is moved
+/// into place first.
+pub fn write_point(
+    dir: &Path,
+    model: ModelKind,
+    p: &Params,
+    res: &PointResult,
+    spikes: Option<SpikeStream>,
+) -> Result<()> {
     let d = p.derive()?;
-    if spikes {
-        let h = p.dt;
-        output::spikes::write(
-            &dir.join(output::SPIKES_DAT),
-            crate::VERSION,
-            res.sim.spikes.iter().map(|&(stamp, i)| (i, stamp as f64 * h)),
-        )?;
+    if let Some(s) = spikes {
+        s.finish()?;
     }
     let conn: Vec<(u32, u32, f64, f64)> = res.subset.iter().map(|&(s, t, w)| (s, t, w, p.delay)).collect();
     output::connectivity::write(&dir.join(output::CONNECTIVITY_DAT), &conn)?;
