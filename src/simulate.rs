@@ -11,7 +11,7 @@
 //! what every process knows.
 
 use crate::comm::Comm;
-use crate::engine::{EngineConfig, SimResult, Simulation};
+use crate::engine::{EngineConfig, SimResult, Simulation, SpikeSink};
 use crate::error::{Error, Result};
 use crate::models::{ModelKind, ModelVisitor, NeuronModel};
 use crate::network::{build_share, Layout, Network};
@@ -46,7 +46,7 @@ pub fn run(
     p: &Params,
     threads: usize,
     comm: &dyn Comm,
-    spikes: Option<&mut dyn FnMut(&[(u32, u32)])>,
+    spikes: Option<SpikeSink<'_>>,
     progress: impl FnMut(usize, usize) -> bool,
 ) -> Result<PointResult> {
     let d = p.derive()?;
@@ -83,7 +83,7 @@ struct Simulate<'a, 's, F> {
     d: &'a Derived,
     threads: usize,
     comm: &'a dyn Comm,
-    spikes: Option<&'s mut dyn FnMut(&[(u32, u32)])>,
+    spikes: Option<SpikeSink<'s>>,
     progress: F,
 }
 
@@ -108,7 +108,7 @@ impl<F: FnMut(usize, usize) -> bool> ModelVisitor for Simulate<'_, '_, F> {
         });
         let build_time = t_build.elapsed().as_secs_f64();
         let t_sim = Instant::now();
-        let record = self.spikes.as_mut().map(|s| &mut **s as &mut dyn FnMut(&[(u32, u32)]));
+        let record = self.spikes.as_mut().map(|s| &mut **s as SpikeSink<'_>);
         let res = sim.run(comm, record, |done| (self.progress)(done, d.steps));
         let sim_time = t_sim.elapsed().as_secs_f64();
         if res.steps_done < d.steps {

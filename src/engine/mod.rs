@@ -82,6 +82,10 @@ pub struct Phases {
     pub exchange: f64,
 }
 
+/// Where a simulation records its spikes: called once per slice with that
+/// slice's spikes as (step stamp, neuron), in (time, neuron) order.
+pub type SpikeSink<'a> = &'a mut dyn FnMut(&[(u32, u32)]);
+
 /// What a simulation produced.
 #[derive(Debug, Clone, Default)]
 pub struct SimResult {
@@ -170,7 +174,7 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
     pub fn run(
         &mut self,
         comm: &dyn Comm,
-        record: Option<&mut dyn FnMut(&[(u32, u32)])>,
+        record: Option<SpikeSink<'_>>,
         mut progress: impl FnMut(usize) -> bool,
     ) -> SimResult {
         let workers = self.states.len();
@@ -346,7 +350,7 @@ impl<M: NeuronModel> Slicer<'_, M> {
 /// and the buffers of a slice's spikes (packed, see [`crate::comm::pack`]).
 struct Exchange<'c, 'r> {
     comm: &'c dyn Comm,
-    record: Option<&'r mut dyn FnMut(&[(u32, u32)])>,
+    record: Option<SpikeSink<'r>>,
     local: Vec<u64>,
     all: Vec<u64>,
 }

@@ -284,7 +284,7 @@ impl PointRun<'_> {
             Ok(())
         })?;
         let mut push = stream.as_mut().map(|s| move |spikes: &[(u32, u32)]| s.push(spikes));
-        let record = push.as_mut().map(|f| f as &mut dyn FnMut(&[(u32, u32)]));
+        let record = push.as_mut().map(|f| f as crate::engine::SpikeSink<'_>);
         rep.start_point(tag);
         let res = simulate::run(pt.model, &p, threads, comm, record, |done, total| {
             rep.tick(done, total, p.dt);
