@@ -62,6 +62,10 @@ pub struct RunArgs {
     /// Worker threads; 0 uses every core.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Plan for a network spread over R processes (with --dry-run): memory
+    /// per process and in total, time, spike exchange per slice.
+    #[arg(long, value_name = "R")]
+    pub processes: Option<usize>,
     /// Results directory.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -135,6 +139,7 @@ impl RunArgs {
             seeds: self.seeds.clone(),
             repeats: self.repeats,
             threads: self.threads,
+            processes: self.processes,
             out: self.out.clone(),
             set: self.set.clone(),
             no_analyse: self.no_analyse,

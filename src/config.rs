@@ -26,6 +26,8 @@ pub const MAX_SIZES: usize = 100_000;
 pub const MAX_THREADS: usize = 4096;
 /// Most points (models x sizes x seeds) one sweep may have.
 pub const MAX_POINTS: usize = 1_000_000;
+/// Most processes `--processes` may plan for.
+pub const MAX_PROCESSES: usize = 1_000_000;
 
 /// A validated sweep: every point is (model, N, seed).
 #[derive(Debug, Clone)]
@@ -40,8 +42,12 @@ pub struct Sweep {
     pub seed_dirs: bool,
     /// Base parameters (N and seed are set per point).
     pub params: Params,
-    /// Worker threads (0 = every core).
+    /// Worker threads (0 = every core), per process.
     pub threads: usize,
+    /// Processes the network is spread over: the communicator size of a
+    /// distributed run (1 without one), or what `--dry-run --processes R`
+    /// plans for.
+    pub processes: usize,
     /// Results directory.
     pub out: PathBuf,
     /// Figure directory of the analysis pass.
@@ -69,6 +75,7 @@ impl Default for Sweep {
             seed_dirs: false,
             params: Params::default(),
             threads: 0,
+            processes: 1,
             out: PathBuf::from("data"),
             figures: PathBuf::from("figures"),
             analyse: true,
@@ -101,6 +108,8 @@ pub struct RunOptions {
     pub repeats: Option<u64>,
     /// `--threads` (0 = every core).
     pub threads: Option<usize>,
+    /// `--processes`: processes to plan for (with `--dry-run`).
+    pub processes: Option<usize>,
     /// `--out`: results directory.
     pub out: Option<PathBuf>,
     /// `--set KEY=VALUE` overrides, in order.
@@ -360,6 +369,28 @@ fn thread_count(s: &str) -> Result<usize, String> {
     }
 }
 
+/// The processes of `--processes R`: any R in 1..=[`MAX_PROCESSES`] with
+/// `--dry-run` (a plan), else only `actual`, the processes this run has;
+/// errors name `--processes`.
+fn process_count(r: usize, actual: usize, dry_run: bool) -> Result<usize> {
+    if r == 0 || r > MAX_PROCESSES {
+        return Err(Error::config(
+            "--processes",
+            format!("must lie in 1..={MAX_PROCESSES}, got {r}"),
+        ));
+    }
+    if r != actual && !dry_run {
+        return Err(Error::config(
+            "--processes",
+            format!(
+                "{r} processes asked for but this run has {actual}: --processes plans a cluster run \
+                 with --dry-run; to run on R processes use mpirun -np R"
+            ),
+        ));
+    }
+    Ok(r)
+}
+
 /// Parse `I/M` of `--shard`.
 pub fn parse_shard(s: &str) -> Result<(usize, usize)> {
     let bad = || {
@@ -476,6 +507,9 @@ pub fn from_run_options(o: &RunOptions) -> Result<Sweep> {
     if let Some(s) = &o.shard {
         sweep.shard = Some(parse_shard(s)?);
     }
+    if let Some(r) = o.processes {
+        sweep.processes = process_count(r, sweep.processes, o.dry_run)?;
+    }
     sweep.validate()?;
     Ok(sweep)
 }
@@ -590,6 +624,24 @@ mod tests {
         assert_eq!(sweep.params.T, 50.0);
         assert_eq!(sweep.params.K, 20);
         assert!(!sweep.spikes);
+    }
+
+    #[test]
+    fn processes_plan_only_with_dry_run() {
+        let o = |processes, dry_run| RunOptions {
+            processes: Some(processes),
+            dry_run,
+            ..Default::default()
+        };
+        assert_eq!(from_run_options(&o(1024, true)).unwrap().processes, 1024);
+        assert_eq!(from_run_options(&o(1, false)).unwrap().processes, 1);
+        assert_eq!(from_run_options(&RunOptions::default()).unwrap().processes, 1);
+        for (r, dry) in [(2, false), (0, true), (MAX_PROCESSES + 1, true)] {
+            let e = from_run_options(&o(r, dry)).unwrap_err().to_string();
+            assert!(e.contains("`--processes`"), "{e}");
+        }
+        let e = from_run_options(&o(2, false)).unwrap_err().to_string();
+        assert!(e.contains("--dry-run") && e.contains("mpirun -np R"), "{e}");
     }
 
     #[test]

@@ -29,10 +29,34 @@
 //! coefficients a and b and the assumed rate are the model's
 //! [`Calibration`] in the model table (`crate::models`); see [`calib`] for
 //! how they were measured and how far off the estimate was on a real sweep.
+//!
+//! # Several processes
+//!
+//! [`estimate_on`] plans one network spread over R processes of T threads
+//! (an MPI run): process r owns partitions r*T..(r+1)*T of R*T, so an equal
+//! share of the E and of the I neurons, and holds:
+//!
+//! | item | bytes |
+//! | --- | --- |
+//! | synapses onto its own neurons | 12 per plastic, 4 per static one |
+//! | CSR row offsets | 8 * ((N_E+1) + (N+1)) * T; twice that while building |
+//! | own neurons: ring, state, drive | 2 * 2*D * 8 + 48 + 48 per neuron |
+//! | all neurons: spike counts, presynaptic STDP traces | 4 * N + 16 * N_E |
+//! | own E neurons' spike history | 16 per spike |
+//! | exchange buffers | one slice's spikes received and sent, [`SPIKE_BYTES`] each |
+//! | process base | [`calib::BASE_BYTES`] |
+//!
+//! with the same margin; no spike record (process 0 streams spikes.dat).
+//! Its time is the one-thread model above applied to its own neurons and
+//! the synaptic events onto them, divided by the speed-up of T threads
+//! (each process assumed to have T cores), so the R*T workers share the
+//! work evenly. Once per slice (the delay) every process receives all of
+//! the slice's spikes (N * rate * slice * 8 B) and sends its own; the time
+//! of this exchange is not calibrated and not included.
 
 use crate::error::{Error, Result};
 use crate::models::{Calibration, ModelKind};
-use crate::params::Params;
+use crate::params::{Derived, Params};
 use crate::point::Point;
 use crate::units::{bytes, sim_time};
 
@@ -67,7 +91,14 @@ pub mod calib {
     pub const PARALLEL_EFFICIENCY: f64 = 1.0;
 }
 
-/// What one point costs, estimated before it runs.
+/// Bytes of one spike on the wire of a distributed run: a u32 step stamp and
+/// a u32 neuron index.
+pub const SPIKE_BYTES: f64 = 8.0;
+
+/// What one point costs, estimated before it runs. With several processes
+/// (`processes` > 1) `memory`, `spike_bytes`, `build_s` and `sim_s` are
+/// those of the largest process (the one with the most neurons); the
+/// network-wide counts stay whole.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cost {
     /// Neurons (N).
@@ -82,15 +113,46 @@ pub struct Cost {
     pub rate: f64,
     /// Expected spikes in [0, T].
     pub spikes: f64,
-    /// Estimated peak resident memory (bytes).
+    /// Estimated peak resident memory of one process (bytes).
     pub memory: f64,
     /// Of `memory`, the part that grows with the spikes (recorded spikes
     /// and STDP spike history) (bytes).
     pub spike_bytes: f64,
     /// Estimated build wall time (s).
     pub build_s: f64,
-    /// Estimated simulation wall time (s).
+    /// Estimated simulation wall time (s), without the spike exchange
+    /// between processes (not calibrated).
     pub sim_s: f64,
+    /// Processes the network is spread over (1: one process).
+    pub processes: usize,
+    /// Synapses held by the largest process (onto its own neurons);
+    /// `synapses` with one process.
+    pub synapses_per_process: u64,
+    /// Of `memory`, the CSR row offsets: 8 B per source row and partition
+    /// (bytes, while simulating).
+    pub offset_bytes: f64,
+    /// Estimated peak memory of all processes together (bytes); `memory`
+    /// with one process.
+    pub total_memory: f64,
+    /// The spike exchange per min-delay slice.
+    pub exchange: Exchange,
+}
+
+/// The spike exchange of a distributed run: once per min-delay slice every
+/// process all-gathers that slice's spikes, [`SPIKE_BYTES`] each, so every
+/// process receives every spike of the network. With one process nothing
+/// crosses a process boundary; the numbers are what an all-gather would move.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exchange {
+    /// Length of a slice: the delay (ms).
+    pub slice_ms: f64,
+    /// Slices in [0, T].
+    pub slices: u64,
+    /// Expected bytes every process receives per slice: N * rate * slice * 8 B.
+    pub recv_bytes: f64,
+    /// Expected bytes the largest process sends per slice: its own neurons'
+    /// spikes, 8 B each.
+    pub sent_bytes: f64,
 }
 
 /// The conservative rate (spikes/s) assumed for `model` at `p`: the
@@ -100,10 +162,29 @@ pub fn assumed_rate(model: ModelKind, p: &Params) -> f64 {
     (model.info().cost.rate)(p)
 }
 
-/// Estimate the cost of one point with `threads` partitions; errors if the
-/// parameters are invalid.
+/// Estimate the cost of one point run by one process with `threads`
+/// partitions; errors if the parameters are invalid. The same as
+/// [`estimate_on`] with one process.
 pub fn estimate(model: ModelKind, p: &Params, threads: usize) -> Result<Cost> {
+    estimate_on(model, p, threads, 1)
+}
+
+/// Estimate the cost of one point spread over `processes` processes of
+/// `threads` partitions each (the model of one process: "Several
+/// processes" in the module documentation); errors if the parameters are
+/// invalid. Allocates nothing proportional to N or to `processes`.
+pub fn estimate_on(model: ModelKind, p: &Params, threads: usize, processes: usize) -> Result<Cost> {
     let d = p.derive()?;
+    let mut c = one_process(model, p, &d, threads);
+    if processes > 1 {
+        distribute(&mut c, model, p, &d, threads, processes);
+    }
+    Ok(c)
+}
+
+/// The cost of the whole network in one process with `threads` partitions
+/// on this machine (threads beyond its cores do not speed up).
+fn one_process(model: ModelKind, p: &Params, d: &Derived, threads: usize) -> Cost {
     let n = p.N as f64;
     let plastic = d.N_E as u64 * d.K_E as u64;
     let synapses = p.N as u64 * p.K as u64;
@@ -127,7 +208,8 @@ pub fn estimate(model: ModelKind, p: &Params, threads: usize) -> Result<Cost> {
     } = model.info().cost;
     let cores = crate::host::cores();
     let speedup = 1.0 + calib::PARALLEL_EFFICIENCY * (threads.clamp(1, cores) - 1) as f64;
-    Ok(Cost {
+    let exchange = exchange(p, d, rate, p.N as f64);
+    Cost {
         neurons: p.N,
         plastic,
         static_,
@@ -142,34 +224,133 @@ pub fn estimate(model: ModelKind, p: &Params, threads: usize) -> Result<Cost> {
         },
         build_s: calib::BUILD_S_PER_SYNAPSE * synapses as f64 / speedup,
         sim_s: (a * n * t_s + b * spikes * p.K as f64) / speedup,
-    })
+        processes: 1,
+        synapses_per_process: synapses,
+        offset_bytes: offsets,
+        total_memory: memory,
+        exchange,
+    }
+}
+
+/// The spike exchange per slice at `rate` when the largest process owns
+/// `own` neurons.
+fn exchange(p: &Params, d: &Derived, rate: f64, own: f64) -> Exchange {
+    let slice_ms = d.delay_steps as f64 * p.dt;
+    let per_neuron = rate * slice_ms / 1000.0 * SPIKE_BYTES;
+    Exchange {
+        slice_ms,
+        slices: d.steps.div_ceil(d.delay_steps) as u64,
+        recv_bytes: p.N as f64 * per_neuron,
+        sent_bytes: own * per_neuron,
+    }
+}
+
+/// Memory of one process of a distributed run (bytes).
+struct ProcessBytes {
+    /// Peak resident memory, margin and base included.
+    peak: f64,
+    /// Of `peak`, the part that grows with the spikes.
+    spike: f64,
+    /// CSR row offsets of its partitions.
+    offsets: f64,
+}
+
+/// The memory of a process owning `n_e` E and `n_i` I neurons (a share,
+/// possibly fractional) with `threads` partitions: the synapses onto its
+/// neurons (12 B per plastic, 4 B per static one), the CSR offsets of its
+/// partitions over all sources (8 B per source row and partition, twice
+/// that while building), per own neuron its ring, state and drive, per
+/// neuron of the network a spike count (4 B) and per E neuron of the
+/// network a presynaptic trace (16 B), its E neurons' spike history (16 B
+/// per spike) and one slice's exchange buffers. No spike record: process 0
+/// streams spikes.dat.
+fn process_bytes(p: &Params, d: &Derived, threads: usize, (n_e, n_i): (f64, f64), rate: f64) -> ProcessBytes {
+    let parts = threads.clamp(1, p.N.max(1)) as f64;
+    let offsets = 8.0 * ((d.N_E + 1) as f64 + (p.N + 1) as f64) * parts;
+    let syn = 12.0 * n_e * d.K_E as f64 + 4.0 * (n_e * d.K_I as f64 + n_i * p.K as f64);
+    let own = (n_e + n_i) * (2.0 * 2.0 * d.delay_steps as f64 * 8.0 + 48.0 + 48.0);
+    let all = 4.0 * p.N as f64 + 16.0 * d.N_E as f64;
+    let history = 16.0 * n_e * rate * p.T / 1000.0;
+    let x = exchange(p, d, rate, n_e + n_i);
+    let build_peak = syn + 2.0 * offsets;
+    let sim_peak = syn + offsets + own + all + history + x.recv_bytes + x.sent_bytes;
+    ProcessBytes {
+        peak: calib::BASE_BYTES + calib::MEM_MARGIN * build_peak.max(sim_peak),
+        spike: if sim_peak > build_peak {
+            calib::MEM_MARGIN * history
+        } else {
+            0.0
+        },
+        offsets,
+    }
+}
+
+/// Turn the one-process cost `c` into that of `processes` processes with
+/// `threads` partitions each (process r owns partitions r*T..(r+1)*T of
+/// `network::build::split`, so an equal share of the E and of the I
+/// neurons, the largest ceil(N_E/R) and ceil(N_I/R)): memory, spike bytes
+/// and synapses of the largest process, the total over all processes (R
+/// processes of the mean share), and its time as the one-thread cost model
+/// of its own neurons and of the synaptic events onto them, divided by the
+/// speed-up of `threads` threads (every process assumed to have `threads`
+/// cores of its own, so unlike one process this is not capped at this
+/// machine's cores). The spike exchange's time is not included.
+fn distribute(c: &mut Cost, model: ModelKind, p: &Params, d: &Derived, threads: usize, processes: usize) {
+    let (n_e, n_i) = (d.N_E.div_ceil(processes), d.N_I.div_ceil(processes));
+    let own = (n_e + n_i) as f64;
+    let largest = process_bytes(p, d, threads, (n_e as f64, n_i as f64), c.rate);
+    let r = processes as f64;
+    let mean = process_bytes(p, d, threads, (d.N_E as f64 / r, d.N_I as f64 / r), c.rate);
+    let synapses = n_e as u64 * p.K as u64 + n_i as u64 * p.K as u64;
+    let Calibration {
+        update_s: a,
+        event_s: b,
+        ..
+    } = model.info().cost;
+    let speedup = 1.0 + calib::PARALLEL_EFFICIENCY * (threads.max(1) - 1) as f64;
+    let t_s = p.T / 1000.0;
+    c.processes = processes;
+    c.memory = largest.peak;
+    c.spike_bytes = largest.spike;
+    c.offset_bytes = largest.offsets;
+    c.total_memory = r * mean.peak;
+    c.synapses_per_process = synapses;
+    c.build_s = calib::BUILD_S_PER_SYNAPSE * synapses as f64 / speedup;
+    c.sim_s = (a * own * t_s + b * own * c.rate * t_s * p.K as f64) / speedup;
+    c.exchange = exchange(p, d, c.rate, own);
 }
 
 /// Refuse a point whose estimated memory exceeds `available` bytes; the
-/// error names the parameter that makes the point too big (`T` when the
-/// spike record dominates, else `N`), both sizes, and what would fit.
-/// Nothing is checked where `available` is unknown.
+/// same as [`check_memory_on`] with one process.
 pub fn check_memory(pt: &Point, p: &Params, threads: usize, available: Option<u64>) -> Result<()> {
+    check_memory_on(pt, p, threads, 1, available)
+}
+
+/// Refuse a point whose estimated memory per process exceeds the memory
+/// available to each of `processes` processes of `threads` threads, all on
+/// this machine: `available` bytes (this machine's MemAvailable) divided by
+/// `processes`. The error says "per process", names the parameter that
+/// makes the point too big (`T` when the spike history and record dominate,
+/// else `N`), both sizes, and what would fit. Nothing is checked where
+/// `available` is unknown.
+pub fn check_memory_on(pt: &Point, p: &Params, threads: usize, processes: usize, available: Option<u64>) -> Result<()> {
     let Some(avail) = available else {
         return Ok(());
     };
-    let c = estimate(pt.model, p, threads)?;
+    let processes = processes.max(1);
+    let avail = avail / processes as u64;
+    let c = estimate_on(pt.model, p, threads, processes)?;
     if c.memory <= avail as f64 {
         return Ok(());
     }
+    let fits = |q: &Params| estimate_on(pt.model, q, threads, processes).is_ok_and(|c| c.memory <= avail as f64);
     let (key, hint) = if c.spike_bytes > c.memory - c.spike_bytes {
         let on_grid = |t: f64| (t / p.dt).floor() * p.dt;
-        let fit = largest_fitting(
-            p.T,
-            |t| Params {
-                T: on_grid(t),
-                ..p.clone()
-            },
-            pt.model,
-            threads,
-            avail,
-        );
-        let hint = match fit.map(on_grid) {
+        let with_t = |t: f64| Params {
+            T: on_grid(t),
+            ..p.clone()
+        };
+        let hint = match largest_fitting(p.T, |t| fits(&with_t(t))).map(on_grid) {
             Some(t) => format!("at most T = {t} ms ({}) fits; use a shorter --T", sim_time(t)),
             None => "no T fits at this N; use a smaller --N".into(),
         };
@@ -182,18 +363,22 @@ pub fn check_memory(pt: &Point, p: &Params, threads: usize, available: Option<u6
             N: n as usize,
             ..p.clone()
         };
-        let fit = largest_fitting(p.N as f64, with_n, pt.model, threads, avail);
-        let hint = match fit.map(|n| n as usize) {
+        let hint = match largest_fitting(p.N as f64, |n| fits(&with_n(n))).map(|n| n as usize) {
             Some(n) => format!("at most N = {n} fits"),
             None => "nothing fits".into(),
         };
         ("N", format!("{} synapses need most of it; {hint}", c.synapses))
     };
+    let divided = if processes > 1 {
+        format!(" divided over {processes} processes")
+    } else {
+        String::new()
+    };
     Err(Error::config(
         key,
         format!(
-            "{} needs an estimated {} of memory but only {} is available (MemAvailable in \
-             /proc/meminfo): {hint}, or --force to run it anyway; nothing was run",
+            "{} needs an estimated {} of memory per process but only {} is available per process \
+             (MemAvailable in /proc/meminfo{divided}): {hint}, or --force to run it anyway; nothing was run",
             pt.label(),
             bytes(c.memory),
             bytes(avail as f64),
@@ -201,11 +386,9 @@ pub fn check_memory(pt: &Point, p: &Params, threads: usize, available: Option<u6
     ))
 }
 
-/// The largest value in (0, `at`] of one parameter (set by `with`) whose
-/// point fits in `avail` bytes, to 3 significant digits; None if even the
-/// smallest tried does not fit.
-fn largest_fitting(at: f64, with: impl Fn(f64) -> Params, model: ModelKind, threads: usize, avail: u64) -> Option<f64> {
-    let fits = |v: f64| estimate(model, &with(v), threads).is_ok_and(|c| c.memory <= avail as f64);
+/// The largest value in (0, `at`] for which `fits` holds, to 3
+/// significant digits; None if even the smallest tried does not fit.
+fn largest_fitting(at: f64, fits: impl Fn(f64) -> bool) -> Option<f64> {
     let (mut lo, mut hi) = (0.0, at);
     for _ in 0..200 {
         let mid = 0.5 * (lo + hi);
@@ -223,6 +406,7 @@ fn largest_fitting(at: f64, with: impl Fn(f64) -> Params, model: ModelKind, thre
     let v = (lo / scale).floor() * scale;
     (v > 0.0 && fits(v)).then_some(v)
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,5 +469,167 @@ mod tests {
             .unwrap();
         let fit = Params { T: t, ..p.clone() };
         assert!(check_memory(&pt, &fit, 1, Some(avail)).is_ok(), "{e}");
+    }
+
+    /// Counts the bytes this thread allocates, so a test can show that a
+    /// plan allocates nothing proportional to N or to the processes.
+    struct Counting;
+
+    thread_local! {
+        static ALLOCATED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+
+    fn count(bytes: usize) {
+        let _ = ALLOCATED.try_with(|a| a.set(a.get() + bytes as u64));
+    }
+
+    // SAFETY: every call is forwarded to the system allocator unchanged.
+    unsafe impl std::alloc::GlobalAlloc for Counting {
+        unsafe fn alloc(&self, l: std::alloc::Layout) -> *mut u8 {
+            count(l.size());
+            // SAFETY: the caller's contract is the system allocator's.
+            unsafe { std::alloc::System.alloc(l) }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, l: std::alloc::Layout) {
+            // SAFETY: `ptr` came from the system allocator with layout `l`.
+            unsafe { std::alloc::System.dealloc(ptr, l) }
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, l: std::alloc::Layout, new_size: usize) -> *mut u8 {
+            count(new_size);
+            // SAFETY: as for `alloc` and `dealloc`.
+            unsafe { std::alloc::System.realloc(ptr, l, new_size) }
+        }
+    }
+
+    #[global_allocator]
+    static COUNTING: Counting = Counting;
+
+    /// Bytes this thread allocated while running `f`, and its result.
+    fn allocated_by<T>(f: impl FnOnce() -> T) -> (u64, T) {
+        let before = ALLOCATED.with(|a| a.get());
+        let out = f();
+        (ALLOCATED.with(|a| a.get()) - before, out)
+    }
+
+    #[test]
+    fn one_process_is_estimate() {
+        let p = Params::default();
+        for &model in ModelKind::ALL {
+            for threads in [1, 2, 48] {
+                let c = estimate(model, &p, threads).unwrap();
+                assert_eq!(c, estimate_on(model, &p, threads, 1).unwrap());
+                assert_eq!((c.processes, c.synapses_per_process), (1, c.synapses));
+                assert_eq!(c.total_memory.to_bits(), c.memory.to_bits());
+            }
+        }
+        // the one-process numbers, pinned bit for bit (one thread: no core count involved)
+        let c = estimate(ModelKind::IafPscAlpha, &p, 1).unwrap();
+        let (n, rate, t_s) = (12_500.0f64, assumed_rate(ModelKind::IafPscAlpha, &p), 10.0);
+        let (syn, offsets) = (12.0 * 1e7 + 4.0 * 5_625_000.0, 8.0 * (10_001.0 + 12_501.0) * 1.0);
+        let spike_bytes = 16.0 * (10_000.0 * rate * t_s) + 16.0 * (n * rate * t_s);
+        let sim_peak = syn + offsets + n * (2.0 * 2.0 * 12.0 * 8.0 + 48.0 + 48.0 + 4.0) + spike_bytes;
+        let expect = 15e6 + 1.15 * (syn + 2.0 * offsets).max(sim_peak);
+        assert_eq!(c.memory.to_bits(), expect.to_bits(), "{} vs {expect}", c.memory);
+    }
+
+    #[test]
+    fn memory_per_process_falls_as_one_over_r() {
+        let p = Params {
+            N: 10_000_000,
+            ..Default::default()
+        };
+        let m = |r| estimate_on(ModelKind::IafPscAlpha, &p, 1, r).unwrap();
+        // what every process holds whatever R: the base, CSR offsets over
+        // all sources, spike counts and presynaptic traces of all neurons
+        let d = p.derive().unwrap();
+        let fixed = |c: &Cost| {
+            calib::BASE_BYTES + calib::MEM_MARGIN * (c.offset_bytes + 4.0 * p.N as f64 + 16.0 * d.N_E as f64)
+        };
+        for r in [2, 4, 16, 64, 1024] {
+            let (a, b) = (m(r), m(2 * r));
+            // the rest (synapses: about 10 kB per neuron) halves
+            let ratio = (a.memory - fixed(&a)) / (b.memory - fixed(&b));
+            assert!(ratio > 1.99 && ratio < 2.01, "R = {r}: {ratio}");
+            if r <= 16 {
+                let ratio = a.memory / b.memory;
+                assert!(ratio > 1.8 && ratio <= 2.0, "R = {r}: {ratio}");
+            }
+            assert!(a.synapses_per_process >= p.N as u64 * p.K as u64 / r as u64);
+            assert!(a.synapses_per_process <= (p.N as u64 / r as u64 + 2) * p.K as u64);
+            // the total is about R times the largest process
+            let share = a.total_memory / (r as f64 * a.memory);
+            assert!(share > 0.99 && share <= 1.0, "R = {r}: {share}");
+            assert!(a.sim_s > b.sim_s && a.build_s > b.build_s);
+        }
+        // one process holds the whole network and its spike record
+        assert!(m(1).memory > 1.9 * m(2).memory);
+    }
+
+    #[test]
+    fn exchange_volume_is_all_spikes_of_a_slice() {
+        let p = Params {
+            N: 1_000_003,
+            T: 1000.0,
+            ..Default::default()
+        };
+        let d = p.derive().unwrap();
+        for r in [1, 7, 1024] {
+            let c = estimate_on(ModelKind::IgnoreAndFire, &p, 4, r).unwrap();
+            let x = &c.exchange;
+            assert_eq!(x.slice_ms, 1.5);
+            assert_eq!(x.slices, d.steps.div_ceil(d.delay_steps) as u64);
+            // every process receives every spike of the slice, 8 B each
+            let recv = p.N as f64 * c.rate * 1.5e-3 * 8.0;
+            assert!((x.recv_bytes - recv).abs() <= 1e-9 * recv, "{} vs {recv}", x.recv_bytes);
+            // the largest process sends its own: ceil(N_E/R) + ceil(N_I/R) neurons
+            let own = (d.N_E.div_ceil(r) + d.N_I.div_ceil(r)) as f64;
+            let sent = own * c.rate * 1.5e-3 * 8.0;
+            assert!((x.sent_bytes - sent).abs() <= 1e-9 * sent, "{} vs {sent}", x.sent_bytes);
+            assert!(x.sent_bytes * r as f64 >= x.recv_bytes * (1.0 - 1e-12));
+        }
+    }
+
+    #[test]
+    fn billion_neurons_on_many_processes_plan_without_allocating() {
+        // the counter sees an allocation
+        assert!(allocated_by(|| vec![1u8; 1 << 21]).0 >= 1 << 21);
+        for (n, r) in [(1_000_000_000, 100_000), (1_000_000_000, 1), (100_000_000, 1024)] {
+            let p = Params {
+                N: n,
+                ..Default::default()
+            };
+            let (bytes, c) = allocated_by(|| estimate_on(ModelKind::IafPscAlpha, &p, 48, r).unwrap());
+            assert!(bytes < 1 << 20, "N = {n}, R = {r}: {bytes} B allocated");
+            assert_eq!(c.processes, r);
+            assert_eq!(c.synapses, n as u64 * 1250);
+            assert!(c.memory.is_finite() && c.total_memory >= c.memory);
+        }
+    }
+
+    #[test]
+    fn memory_check_per_process() {
+        let p = Params {
+            N: 100_000,
+            ..Default::default()
+        };
+        let pt = Point {
+            model: ModelKind::IafPscAlpha,
+            n: p.N,
+            seed: 1,
+        };
+        let one = estimate_on(pt.model, &p, 2, 1).unwrap().memory as u64;
+        let four = estimate_on(pt.model, &p, 2, 4).unwrap().memory as u64;
+        assert!(four < one / 3, "{four} vs {one}");
+        // fits alone, but not as 4 processes sharing the same memory
+        let avail = one + one / 10;
+        assert!(check_memory_on(&pt, &p, 2, 1, Some(avail)).is_ok());
+        assert!(check_memory_on(&pt, &p, 2, 4, Some(4 * four + 4)).is_ok());
+        let e = check_memory_on(&pt, &p, 2, 4, Some(3 * four)).unwrap_err().to_string();
+        assert!(
+            e.contains("per process") && e.contains("divided over 4 processes") && e.contains("at most N = "),
+            "{e}"
+        );
+        let e = check_memory(&pt, &p, 2, Some(one / 2)).unwrap_err().to_string();
+        assert!(e.contains("per process") && !e.contains("divided"), "{e}");
     }
 }

@@ -1,34 +1,56 @@
 //! `--dry-run`: the plan of a sweep, printed and nothing else done: per
 //! point its size, estimated memory and time, and what a run would do with
-//! it; then the totals.
+//! it; then the totals. With `--processes R` (R > 1) the plan is that of
+//! one network spread over R processes: memory, build and sim per process,
+//! and the synapses, CSR offsets, total memory and spike exchange besides.
 
 use super::resume::Todo;
 use crate::config::Sweep;
-use crate::cost::estimate;
+use crate::cost::{estimate_on, Cost};
 use crate::host;
 use crate::point::Point;
 use crate::units::{bytes, duration};
 
 /// Print the plan of `sweep` to stdout: per point neurons, synapses
-/// (plastic, static, total), estimated peak memory, build and sim time, and
-/// what a run would do with it (`todos[k]` of point k); then the totals.
-/// Writes nothing.
+/// (plastic, static, total), estimated peak memory, build and sim time
+/// (per process), the per-process columns of [`process_columns`] when
+/// `sweep.processes` > 1, and what a run would do with it (`todos[k]` of
+/// point k); then the totals. Writes nothing.
 pub fn print(sweep: &Sweep, pts: &[Point], threads: usize, todos: &[Todo]) {
+    let r = sweep.processes;
+    if r > 1 {
+        println!(
+            "plan for {r} processes x {threads} thread(s); per process (the largest): memory, build, sim \
+             (without the spike exchange: not calibrated), syn/process, offsets (CSR), recv/slice and \
+             sent/slice (bytes per {} ms slice); total mem: all processes",
+            sweep.params.delay
+        );
+    }
     println!(
-        "{:<16} {:>9} {:>5} {:>13} {:>13} {:>13} {:>10} {:>10} {:>10}  status",
-        "model", "N", "seed", "plastic", "static", "synapses", "memory", "build", "sim"
+        "{:<16} {:>9} {:>5} {:>13} {:>13} {:>13} {:>10} {:>10} {:>10}{}  status",
+        "model",
+        "N",
+        "seed",
+        "plastic",
+        "static",
+        "synapses",
+        "memory",
+        "build",
+        "sim",
+        process_columns(r, None)
     );
-    let (mut total_s, mut max_mem) = (0.0, 0.0f64);
+    let (mut total_s, mut max_mem, mut max_total) = (0.0, 0.0f64, 0.0f64);
     for (pt, todo) in pts.iter().zip(todos) {
         let st = todo.word();
-        match estimate(pt.model, &sweep.params_of(pt), threads) {
+        match estimate_on(pt.model, &sweep.params_of(pt), threads, r) {
             Ok(c) => {
                 if *todo != Todo::Reuse {
                     total_s += c.build_s + c.sim_s;
                     max_mem = max_mem.max(c.memory);
+                    max_total = max_total.max(c.total_memory);
                 }
                 println!(
-                    "{:<16} {:>9} {:>5} {:>13} {:>13} {:>13} {:>10} {:>10} {:>10}  {st}",
+                    "{:<16} {:>9} {:>5} {:>13} {:>13} {:>13} {:>10} {:>10} {:>10}{}  {st}",
                     pt.model.name(),
                     c.neurons,
                     pt.seed,
@@ -38,20 +60,67 @@ pub fn print(sweep: &Sweep, pts: &[Point], threads: usize, todos: &[Todo]) {
                     bytes(c.memory),
                     duration(c.build_s),
                     duration(c.sim_s),
+                    process_columns(r, Some(&c)),
                 )
             }
             Err(e) => println!("{:<16} {:>9} {:>5}  invalid: {e}", pt.model.name(), pt.n, pt.seed),
         }
     }
+    print_totals(pts.len(), threads, r, total_s, max_mem, max_total);
+}
+
+/// The columns a plan over `r` > 1 processes adds (empty for one): the
+/// synapses, CSR offsets (bytes) of the largest process, the memory of all
+/// processes, and the bytes a process receives and sends per slice; their
+/// header for `None`.
+pub fn process_columns(r: usize, c: Option<&Cost>) -> String {
+    if r <= 1 {
+        return String::new();
+    }
+    match c {
+        None => format!(
+            " {:>13} {:>10} {:>10} {:>10} {:>10}",
+            "syn/process", "offsets", "total mem", "recv/slice", "sent/slice"
+        ),
+        Some(c) => format!(
+            " {:>13} {:>10} {:>10} {:>10} {:>10}",
+            c.synapses_per_process,
+            bytes(c.offset_bytes),
+            bytes(c.total_memory),
+            bytes(c.exchange.recv_bytes),
+            bytes(c.exchange.sent_bytes),
+        ),
+    }
+}
+
+/// The closing lines of a plan of `n` points with `threads` threads on `r`
+/// processes: the total time (s), the peak memory per process and of all
+/// processes (bytes), what this machine has, and a warning when a point
+/// would not fit (for `r` processes: all of them on this machine).
+fn print_totals(n: usize, threads: usize, r: usize, total_s: f64, max_mem: f64, max_total: f64) {
     let avail = host::mem_available();
-    println!(
-        "{} point(s), {threads} thread(s); to run: about {} in total, peak memory {} (available: {})",
-        pts.len(),
-        duration(total_s),
-        bytes(max_mem),
-        avail.map_or("unknown".into(), |a| bytes(a as f64))
-    );
-    if avail.is_some_and(|a| max_mem > a as f64) {
-        println!("some points exceed the available memory: a run refuses them unless --force");
+    let avail_text = avail.map_or("unknown".into(), |a| bytes(a as f64));
+    if r <= 1 {
+        println!(
+            "{n} point(s), {threads} thread(s); to run: about {} in total, peak memory {} (available: {avail_text})",
+            duration(total_s),
+            bytes(max_mem),
+        );
+    } else {
+        println!(
+            "{n} point(s), {r} processes x {threads} thread(s); to run: about {} in total, peak memory {} \
+             per process, {} all processes (available on this machine: {avail_text}{})",
+            duration(total_s),
+            bytes(max_mem),
+            bytes(max_total),
+            avail.map_or(String::new(), |a| format!(
+                ", {} per process if all {r} ran here",
+                bytes((a / r as u64) as f64)
+            )),
+        );
+    }
+    if avail.is_some_and(|a| max_mem > (a / r.max(1) as u64) as f64) {
+        let per = if r > 1 { " per process" } else { "" };
+        println!("some points exceed the available memory{per}: a run refuses them unless --force");
     }
 }
