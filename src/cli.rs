@@ -59,9 +59,15 @@ pub struct RunArgs {
     /// Run seeds 1..=R (results in seed{S}/ subdirectories).
     #[arg(long)]
     pub repeats: Option<u64>,
-    /// Worker threads; 0 uses every core.
-    #[arg(long)]
-    pub threads: Option<usize>,
+    /// Worker threads per process; 0 uses every core. A list (`1,2,4`)
+    /// runs every point with each: a resource-scaling sweep, results in
+    /// `DIR/N{N}/{model}/p{P}t{T}/`.
+    #[arg(long, value_name = "T[,T...]")]
+    pub threads: Option<String>,
+    /// Weak scaling: N grows with the processes, N = this x processes
+    /// (replaces --N); results in `DIR/N{N}/{model}/p{P}t{T}/`.
+    #[arg(long = "N-per-process", value_name = "N", conflicts_with = "n")]
+    pub n_per_process: Option<usize>,
     /// Plan for a network spread over R processes (with --dry-run): memory
     /// per process and in total, time, spike exchange per slice.
     #[arg(long, value_name = "R")]
@@ -138,7 +144,8 @@ impl RunArgs {
             seed: self.seed,
             seeds: self.seeds.clone(),
             repeats: self.repeats,
-            threads: self.threads,
+            threads: self.threads.clone(),
+            n_per_process: self.n_per_process,
             processes: self.processes,
             out: self.out.clone(),
             set: self.set.clone(),

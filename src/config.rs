@@ -18,7 +18,17 @@ use crate::point::Point;
 use std::path::{Path, PathBuf};
 
 /// Sweep keys a config file may hold besides the model parameters.
-pub const SWEEP_KEYS: &[&str] = &["models", "N", "seeds", "threads", "out", "figures", "analyse", "spikes"];
+pub const SWEEP_KEYS: &[&str] = &[
+    "models",
+    "N",
+    "N_per_process",
+    "seeds",
+    "threads",
+    "out",
+    "figures",
+    "analyse",
+    "spikes",
+];
 
 /// Most network sizes one spec may produce (bounds the memory a spec can ask for).
 pub const MAX_SIZES: usize = 100_000;
@@ -29,7 +39,7 @@ pub const MAX_POINTS: usize = 1_000_000;
 /// Most processes `--processes` may plan for.
 pub const MAX_PROCESSES: usize = 1_000_000;
 
-/// A validated sweep: every point is (model, N, seed).
+/// A validated sweep: every point is (model, N, threads, seed).
 #[derive(Debug, Clone)]
 pub struct Sweep {
     /// Models in sweep order.
@@ -42,8 +52,12 @@ pub struct Sweep {
     pub seed_dirs: bool,
     /// Base parameters (N and seed are set per point).
     pub params: Params,
-    /// Worker threads (0 = every core), per process.
-    pub threads: usize,
+    /// Worker thread counts per process (0 = every core); more than one
+    /// makes a resource-scaling sweep.
+    pub threads: Vec<usize>,
+    /// Weak scaling: neurons per process, so that N = this x processes
+    /// (replaces the sizes).
+    pub n_per_process: Option<usize>,
     /// Processes the network is spread over: the communicator size of a
     /// distributed run (1 without one), or what `--dry-run --processes R`
     /// plans for.
@@ -74,7 +88,8 @@ impl Default for Sweep {
             seeds: vec![1],
             seed_dirs: false,
             params: Params::default(),
-            threads: 0,
+            threads: vec![0],
+            n_per_process: None,
             processes: 1,
             out: PathBuf::from("data"),
             figures: PathBuf::from("figures"),
@@ -106,8 +121,10 @@ pub struct RunOptions {
     pub seeds: Option<String>,
     /// `--repeats`: seeds 1..=R.
     pub repeats: Option<u64>,
-    /// `--threads` (0 = every core).
-    pub threads: Option<usize>,
+    /// `--threads`: thread counts per process (0 = every core), comma separated.
+    pub threads: Option<String>,
+    /// `--N-per-process`: neurons per process (weak scaling).
+    pub n_per_process: Option<usize>,
     /// `--processes`: processes to plan for (with `--dry-run`).
     pub processes: Option<usize>,
     /// `--out`: results directory.
@@ -192,7 +209,16 @@ impl Sweep {
                 self.seeds = seed_list(text)?;
                 self.seed_dirs = true;
             }
-            "threads" => self.threads = thread_count(text)?,
+            "threads" => self.threads = thread_list(text)?,
+            "N_per_process" => {
+                self.n_per_process = Some(
+                    text.trim()
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|&k| k > 0)
+                        .ok_or_else(|| format!("expected a positive whole number of neurons, got `{text}`"))?,
+                )
+            }
             "out" => self.out = PathBuf::from(text),
             "figures" => self.figures = PathBuf::from(text),
             "analyse" => self.analyse = boolean()?,
@@ -226,14 +252,22 @@ impl Sweep {
         self.set(key, value).map_err(|m| origin.error(key, m))
     }
 
-    /// The points in sweep order (N, then model, then seed), restricted to
-    /// the shard.
+    /// The points in sweep order (N, then model, then threads, then seed),
+    /// restricted to the shard.
     pub fn points(&self) -> Vec<Point> {
         let mut all = Vec::new();
         for &n in &self.sizes {
             for &model in &self.models {
-                for &seed in &self.seeds {
-                    all.push(Point { model, n, seed });
+                for &t in &self.threads {
+                    for &seed in &self.seeds {
+                        let threads = if t == 0 { crate::host::cores() } else { t };
+                        all.push(Point {
+                            model,
+                            n,
+                            seed,
+                            threads,
+                        });
+                    }
                 }
             }
         }
@@ -253,9 +287,42 @@ impl Sweep {
         pt.params(&self.params)
     }
 
+    /// The digest of everything that determines one point's results
+    /// ([`crate::point::digest`]), with `--N-per-process` when given (it is
+    /// recorded in data.json).
+    pub fn digest_of(&self, pt: &Point) -> String {
+        let d = crate::point::digest(pt.model, &self.params_of(pt));
+        match self.n_per_process {
+            Some(k) => crate::point::digest_text(&format!("{d} N_per_process={k}")),
+            None => d,
+        }
+    }
+
+    /// The point in messages: its label, with its resources `p{P}t{T}`
+    /// in a resource-scaling sweep.
+    pub fn label_of(&self, pt: &Point) -> String {
+        if self.resource_dirs() {
+            format!("{} p{}t{}", pt.label(), self.processes, pt.threads)
+        } else {
+            pt.label()
+        }
+    }
+
     /// The directory of one point.
     pub fn dir_of(&self, pt: &Point) -> PathBuf {
-        pt.dir(&self.out, self.seed_dirs)
+        pt.dir(
+            &self.out,
+            self.seed_dirs,
+            self.resource_dirs().then_some(self.processes),
+        )
+    }
+
+    /// Whether points go to `p{P}t{T}` directories of their resources: in a
+    /// resource-scaling sweep (several thread counts, several processes, or
+    /// `--N-per-process`), so that runs with other resources can share the
+    /// results tree.
+    pub fn resource_dirs(&self) -> bool {
+        self.threads.len() > 1 || self.processes > 1 || self.n_per_process.is_some()
     }
 }
 
@@ -359,14 +426,25 @@ fn seed_list(s: &str) -> Result<Vec<u64>, String> {
     Ok(v)
 }
 
-/// Parse a thread count (0 = every core, at most [`MAX_THREADS`]).
-fn thread_count(s: &str) -> Result<usize, String> {
-    match s.trim().parse::<usize>() {
-        Ok(t) if t <= MAX_THREADS => Ok(t),
-        _ => Err(format!(
-            "expected a whole number in 0..={MAX_THREADS} (0 = every core), got `{s}`"
-        )),
+/// Parse thread counts `1,2,4` (each 0 = every core, at most
+/// [`MAX_THREADS`]); repeated counts count once.
+fn thread_list(s: &str) -> Result<Vec<usize>, String> {
+    let mut v = Vec::new();
+    for x in s.split(',') {
+        match x.trim().parse::<usize>() {
+            Ok(t) if t <= MAX_THREADS => {
+                if !v.contains(&t) {
+                    v.push(t)
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "expected whole numbers in 0..={MAX_THREADS} (0 = every core), comma separated, got `{s}`"
+                ))
+            }
+        }
     }
+    Ok(v)
 }
 
 /// The processes of `--processes R`: any R in 1..=[`MAX_PROCESSES`] with
@@ -464,7 +542,12 @@ impl RunOptions {
         flag("T", self.t.clone(), "--T");
         flag("seed", self.seed.map(|s| s.to_string()), "--seed");
         flag("seeds", self.seeds.clone(), "--seeds");
-        flag("threads", self.threads.map(|t| t.to_string()), "--threads");
+        flag("threads", self.threads.clone(), "--threads");
+        flag(
+            "N_per_process",
+            self.n_per_process.map(|k| k.to_string()),
+            "--N-per-process",
+        );
         flag("out", self.out.as_ref().map(|p| p.display().to_string()), "--out");
         flag(
             "figures",
@@ -475,10 +558,19 @@ impl RunOptions {
     }
 }
 
-/// Build the sweep for `scaling run`: defaults, then the config file, then
-/// flags, then `--set`; then validate every point's parameters.
+/// Build the sweep for `scaling run` in one process: defaults, then the
+/// config file, then flags, then `--set`; then validate every point's
+/// parameters.
 pub fn from_run_options(o: &RunOptions) -> Result<Sweep> {
-    let mut sweep = Sweep::default();
+    from_run_options_on(o, 1)
+}
+
+/// [`from_run_options`] for a run on `processes` processes.
+pub fn from_run_options_on(o: &RunOptions, processes: usize) -> Result<Sweep> {
+    let mut sweep = Sweep {
+        processes,
+        ..Sweep::default()
+    };
     if let Some(path) = &o.config {
         apply_file(&mut sweep, path)?;
     }
@@ -518,6 +610,12 @@ impl Sweep {
     /// Check the sweep as a whole and every point's parameters before
     /// anything runs; repeated sizes count once.
     pub fn validate(&mut self) -> Result<()> {
+        if let Some(k) = self.n_per_process {
+            self.sizes = vec![k.saturating_mul(self.processes)];
+        }
+        if self.threads.is_empty() {
+            return Err(Error::config("threads", "no thread count given"));
+        }
         if self.sizes.is_empty() {
             return Err(Error::config("N", "no network size to run"));
         }

@@ -432,6 +432,7 @@ mod tests {
             model: ModelKind::IgnoreAndFire,
             n: p.N,
             seed: 1,
+            threads: 1,
         };
         let e = check_memory(&pt, &p, 1, Some(1 << 30)).unwrap_err().to_string();
         assert!(e.contains("N=200000000") && e.contains("--force"), "{e}");
@@ -450,6 +451,7 @@ mod tests {
             model: ModelKind::IafPscAlpha,
             n: p.N,
             seed: 1,
+            threads: 1,
         };
         let avail = 8 << 30;
         let e = check_memory(&pt, &p, 1, Some(avail)).unwrap_err().to_string();
@@ -616,6 +618,7 @@ mod tests {
             model: ModelKind::IafPscAlpha,
             n: p.N,
             seed: 1,
+            threads: 1,
         };
         let one = estimate_on(pt.model, &p, 2, 1).unwrap().memory as u64;
         let four = estimate_on(pt.model, &p, 2, 4).unwrap().memory as u64;

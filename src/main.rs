@@ -7,7 +7,19 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
-        Command::Run(args) => config::from_run_options(&args.options()).and_then(|s| sweep::run(&s, &*comm::world())),
+        Command::Run(args) => {
+            let comm = comm::world();
+            let result = config::from_run_options_on(&args.options(), comm.size()).and_then(|s| sweep::run(&s, &*comm));
+            if !comm.is_root() {
+                // process 0 reports what every process shares
+                return if result.is_ok() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                };
+            }
+            result
+        }
         Command::Analyse(args) => args.options().and_then(|o| analysis::run(&o)),
         Command::Completions { shell } => cli::print_completions(shell),
         Command::Man => cli::print_man(),

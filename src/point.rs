@@ -17,6 +17,8 @@ pub struct Point {
     pub n: usize,
     /// Random seed.
     pub seed: u64,
+    /// Worker threads per process.
+    pub threads: usize,
 }
 
 impl Point {
@@ -29,10 +31,18 @@ impl Point {
         }
     }
 
-    /// The point's directory under `root`: `root/N{N}/{model}`, or
-    /// `root/N{N}/{model}/seed{S}` with `seed_dirs`.
-    pub fn dir(&self, root: &Path, seed_dirs: bool) -> PathBuf {
-        output::point_dir(root, self.n, self.model.name(), seed_dirs.then_some(self.seed))
+    /// The point's directory under `root`: `root/N{N}/{model}`, with
+    /// `processes` given `root/N{N}/{model}/p{P}t{T}` (its resources: P
+    /// processes of T threads), then `/seed{S}` with `seed_dirs`.
+    pub fn dir(&self, root: &Path, seed_dirs: bool, processes: Option<usize>) -> PathBuf {
+        let resources = processes.map(|p| (p, self.threads));
+        output::point_dir(
+            root,
+            self.n,
+            self.model.name(),
+            resources,
+            seed_dirs.then_some(self.seed),
+        )
     }
 
     /// The point in messages: `iaf_psc_alpha N=1250 seed=1`.
@@ -41,8 +51,8 @@ impl Point {
     }
 }
 
-/// FNV-1a 64-bit hash, hex.
-fn fnv1a(text: &str) -> String {
+/// FNV-1a 64-bit hash of `text`, hex: the digest of a text.
+pub fn digest_text(text: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text.bytes() {
         h ^= b as u64;
@@ -55,7 +65,7 @@ fn fnv1a(text: &str) -> String {
 /// parameter, and the `scaling` version.
 pub fn digest(model: ModelKind, p: &Params) -> String {
     let text = serde_json::to_string(&(model.name(), p, crate::VERSION)).expect("parameters serialise");
-    fnv1a(&text)
+    digest_text(&text)
 }
 
 #[cfg(test)]
@@ -68,11 +78,19 @@ mod tests {
             model: ModelKind::IgnoreAndFire,
             n: 500,
             seed: 3,
+            threads: 2,
         };
         let p = pt.params(&Params::default());
         assert_eq!((p.N, p.seed), (500, 3));
-        assert_eq!(pt.dir(Path::new("d"), false), Path::new("d/N500/ignore_and_fire"));
-        assert_eq!(pt.dir(Path::new("d"), true), Path::new("d/N500/ignore_and_fire/seed3"));
+        assert_eq!(pt.dir(Path::new("d"), false, None), Path::new("d/N500/ignore_and_fire"));
+        assert_eq!(
+            pt.dir(Path::new("d"), true, None),
+            Path::new("d/N500/ignore_and_fire/seed3")
+        );
+        assert_eq!(
+            pt.dir(Path::new("d"), true, Some(4)),
+            Path::new("d/N500/ignore_and_fire/p4t2/seed3")
+        );
         let q = Point { seed: 4, ..pt }.params(&Params::default());
         assert_ne!(digest(pt.model, &p), digest(pt.model, &q));
         assert_eq!(digest(pt.model, &p), digest(pt.model, &p.clone()));

@@ -296,7 +296,7 @@ mod tests {
             (200, "iaf_psc_alpha", Some(2)),
             (200, "ignore_and_fire", None),
         ] {
-            let dir = crate::output::point_dir(d.path(), n, m, s);
+            let dir = crate::output::point_dir(d.path(), n, m, None, s);
             std::fs::create_dir_all(&dir).unwrap();
             std::fs::write(dir.join(DATA_JSON), rec).unwrap();
         }

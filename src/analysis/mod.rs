@@ -213,7 +213,13 @@ fn draw_per_run(tree: &Tree, opts: &Options, warn: &dyn Fn(&str)) -> Result<usiz
     let results: Vec<Result<(Vec<PathBuf>, Vec<String>)>> = tree
         .points
         .par_iter()
-        .map(|p| per_run::draw_point(p, &point_dir(&opts.out, p.n, p.model.name(), p.seed), &opts.formats))
+        .map(|p| {
+            per_run::draw_point(
+                p,
+                &point_dir(&opts.out, p.n, p.model.name(), None, p.seed),
+                &opts.formats,
+            )
+        })
         .collect();
     let mut n = 0;
     for r in results {

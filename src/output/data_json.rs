@@ -76,6 +76,9 @@ pub struct RunRecord {
     /// Processes the network was distributed over (MPI ranks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub processes: Option<usize>,
+    /// Weak scaling: neurons per process (`--N-per-process`); N = this x processes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_per_process: Option<usize>,
     /// Bytes each process received in the spike exchange.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes_exchanged: Option<u64>,

@@ -24,10 +24,20 @@ pub const CONNECTIVITY_DAT: &str = "connectivity_postsim.dat";
 /// File name of the full parameter set.
 pub const PARAMETERS_JSON: &str = "model_instance_parameters.json";
 
-/// The directory of one sweep point: `DIR/N{n}/{model}` or, when `seed_dir`
-/// is given, `DIR/N{n}/{model}/seed{seed}`.
-pub fn point_dir(root: &Path, n: usize, model: &str, seed_dir: Option<u64>) -> PathBuf {
-    let d = root.join(format!("N{n}")).join(model);
+/// The directory of one sweep point: `DIR/N{n}/{model}`, then, when
+/// `resources` = (processes, threads) is given, `/p{P}t{T}`, then, when
+/// `seed_dir` is given, `/seed{seed}`.
+pub fn point_dir(
+    root: &Path,
+    n: usize,
+    model: &str,
+    resources: Option<(usize, usize)>,
+    seed_dir: Option<u64>,
+) -> PathBuf {
+    let mut d = root.join(format!("N{n}")).join(model);
+    if let Some((p, t)) = resources {
+        d = d.join(format!("p{p}t{t}"));
+    }
     match seed_dir {
         Some(s) => d.join(format!("seed{s}")),
         None => d,

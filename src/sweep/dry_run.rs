@@ -16,8 +16,12 @@ use crate::units::{bytes, duration};
 /// (per process), the per-process columns of [`process_columns`] when
 /// `sweep.processes` > 1, and what a run would do with it (`todos[k]` of
 /// point k); then the totals. Writes nothing.
-pub fn print(sweep: &Sweep, pts: &[Point], threads: usize, todos: &[Todo]) {
+pub fn print(sweep: &Sweep, pts: &[Point], todos: &[Todo]) {
     let r = sweep.processes;
+    let mut counts: Vec<usize> = pts.iter().map(|p| p.threads).collect();
+    counts.sort_unstable();
+    counts.dedup();
+    let threads = counts.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(",");
     if r > 1 {
         println!(
             "plan for {r} processes x {threads} thread(s); per process (the largest): memory, build, sim \
@@ -42,7 +46,7 @@ pub fn print(sweep: &Sweep, pts: &[Point], threads: usize, todos: &[Todo]) {
     let (mut total_s, mut max_mem, mut max_total) = (0.0, 0.0f64, 0.0f64);
     for (pt, todo) in pts.iter().zip(todos) {
         let st = todo.word();
-        match estimate_on(pt.model, &sweep.params_of(pt), threads, r) {
+        match estimate_on(pt.model, &sweep.params_of(pt), pt.threads, r) {
             Ok(c) => {
                 if *todo != Todo::Reuse {
                     total_s += c.build_s + c.sim_s;
@@ -66,7 +70,7 @@ pub fn print(sweep: &Sweep, pts: &[Point], threads: usize, todos: &[Todo]) {
             Err(e) => println!("{:<16} {:>9} {:>5}  invalid: {e}", pt.model.name(), pt.n, pt.seed),
         }
     }
-    print_totals(pts.len(), threads, r, total_s, max_mem, max_total);
+    print_totals(pts.len(), &threads, r, total_s, max_mem, max_total);
 }
 
 /// The columns a plan over `r` > 1 processes adds (empty for one): the
@@ -97,7 +101,7 @@ pub fn process_columns(r: usize, c: Option<&Cost>) -> String {
 /// processes: the total time (s), the peak memory per process and of all
 /// processes (bytes), what this machine has, and a warning when a point
 /// would not fit (for `r` processes: all of them on this machine).
-fn print_totals(n: usize, threads: usize, r: usize, total_s: f64, max_mem: f64, max_total: f64) {
+fn print_totals(n: usize, threads: &str, r: usize, total_s: f64, max_mem: f64, max_total: f64) {
     let avail = host::mem_available();
     let avail_text = avail.map_or("unknown".into(), |a| bytes(a as f64));
     if r <= 1 {

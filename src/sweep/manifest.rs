@@ -36,6 +36,7 @@ struct Entry {
     #[serde(rename = "N")]
     n: usize,
     seed: u64,
+    threads: usize,
     dir: PathBuf,
     status: Status,
 }
@@ -85,10 +86,10 @@ pub fn manifest_name(shard: Option<(usize, usize)>) -> String {
 }
 
 impl<'a> Manifest<'a> {
-    /// The manifest of `sweep` running `pts` with `threads` workers on
-    /// each of `processes`, every point pending, kept in the sweep's results
-    /// directory; written only if `writes`.
-    pub fn new(sweep: &'a Sweep, pts: &[Point], threads: usize, processes: usize, writes: bool) -> Self {
+    /// The manifest of `sweep` running `pts` on `processes`, every point
+    /// pending, kept in the sweep's results directory; written only if
+    /// `writes`.
+    pub fn new(sweep: &'a Sweep, pts: &[Point], processes: usize, writes: bool) -> Self {
         Manifest {
             version: crate::VERSION,
             build: if cfg!(debug_assertions) { "debug" } else { "release" },
@@ -100,7 +101,7 @@ impl<'a> Manifest<'a> {
                 host: host::hostname(),
                 cpu: host::cpu_model(),
                 cores: host::cores(),
-                threads,
+                threads: pts.iter().map(|p| p.threads).max().unwrap_or(0),
                 os: host::os(),
                 arch: std::env::consts::ARCH,
             },
@@ -116,6 +117,7 @@ impl<'a> Manifest<'a> {
                     model: pt.model.name(),
                     n: pt.n,
                     seed: pt.seed,
+                    threads: pt.threads,
                     dir: sweep.dir_of(pt),
                     status: Status::Pending,
                 })

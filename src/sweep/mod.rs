@@ -47,7 +47,7 @@ use crate::config::Sweep;
 use crate::cost;
 use crate::error::{Error, Result};
 use crate::output::{self, spikes::SpikeStream};
-use crate::point::{digest, Point};
+use crate::point::Point;
 use crate::progress::{self, Reporter};
 use crate::simulate;
 use crate::units::{bytes, duration};
@@ -55,15 +55,6 @@ use manifest::{Manifest, Status};
 use resume::Todo;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
-
-/// Number of worker threads for a requested count (0 = every core).
-pub fn resolve_threads(requested: usize) -> usize {
-    if requested > 0 {
-        requested
-    } else {
-        crate::host::cores()
-    }
-}
 
 /// Run the sweep on the processes of `comm`, then (unless disabled) the
 /// analysis pass.
@@ -76,17 +67,9 @@ pub fn resolve_threads(requested: usize) -> usize {
 pub fn run(sweep: &Sweep, comm: &dyn Comm) -> Result<()> {
     let root = comm.is_root();
     let pts = sweep.points();
-    let threads = resolve_threads(sweep.threads);
     let todos: Vec<Todo> = if root {
         pts.iter()
-            .map(|pt| {
-                resume::todo(
-                    &sweep.dir_of(pt),
-                    &digest(pt.model, &sweep.params_of(pt)),
-                    sweep.force,
-                    sweep.spikes,
-                )
-            })
+            .map(|pt| resume::todo(&sweep.dir_of(pt), &sweep.digest_of(pt), sweep.force, sweep.spikes))
             .collect()
     } else {
         Vec::new()
@@ -94,19 +77,19 @@ pub fn run(sweep: &Sweep, comm: &dyn Comm) -> Result<()> {
     let todos: Vec<Todo> = comm::broadcast_json(comm, &todos);
     if sweep.dry_run {
         if root {
-            dry_run::print(sweep, &pts, threads, &todos);
+            dry_run::print(sweep, &pts, &todos);
         }
         return Ok(());
     }
-    comm::on_root(comm, || check_memory(sweep, &pts, &todos, threads))?;
-    let mut manifest = Manifest::new(sweep, &pts, threads, comm.size(), root);
+    comm::on_root(comm, || check_memory(sweep, &pts, &todos))?;
+    let mut manifest = Manifest::new(sweep, &pts, comm.size(), root);
     comm::on_root(comm, || {
         std::fs::create_dir_all(&sweep.out).map_err(|e| Error::io("cannot create results directory", &sweep.out, e))?;
         manifest.clear_stale();
         manifest.save()
     })?;
     let mut rep = Reporter::new(sweep.quiet || !root);
-    let outcome = run_points(sweep, &pts, &todos, (threads, comm), &mut manifest, &mut rep);
+    let outcome = run_points(sweep, &pts, &todos, comm, &mut manifest, &mut rep);
     let outcome = conclude(sweep, &pts, outcome, &mut manifest, &mut rep);
     if !root {
         // process 0 reports; the others only stop
@@ -129,14 +112,14 @@ pub fn run(sweep: &Sweep, comm: &dyn Comm) -> Result<()> {
 
 /// Refuse, before anything is allocated, a point to run whose estimated
 /// memory exceeds what the machine has available (unless `--force`).
-fn check_memory(sweep: &Sweep, pts: &[Point], todos: &[Todo], threads: usize) -> Result<()> {
+fn check_memory(sweep: &Sweep, pts: &[Point], todos: &[Todo]) -> Result<()> {
     if sweep.force {
         return Ok(());
     }
     let avail = crate::host::mem_available();
     for (pt, t) in pts.iter().zip(todos) {
         if *t != Todo::Reuse {
-            cost::check_memory(pt, &sweep.params_of(pt), threads, avail)?;
+            cost::check_memory_on(pt, &sweep.params_of(pt), pt.threads, sweep.processes, avail)?;
         }
     }
     Ok(())
@@ -187,11 +170,6 @@ fn conclude(
     })
 }
 
-/// The label of a point in messages: `[k/n] model N=.. seed=..`.
-fn tag(k: usize, total: usize, pt: &Point) -> String {
-    format!("[{}/{total}] {}", k + 1, pt.label())
-}
-
 /// Short names of points, at most `max` of them.
 fn list_points(pts: &[&Point], max: usize) -> String {
     let mut s: Vec<String> = pts.iter().take(max).map(|p| p.label()).collect();
@@ -205,20 +183,20 @@ fn list_points(pts: &[&Point], max: usize) -> String {
     }
 }
 
-/// The loop over the points with `threads` workers on each process of
-/// `comm`; returns the wall time (s).
+/// The loop over the points on the processes of `comm`; returns the wall
+/// time (s).
 fn run_points(
     sweep: &Sweep,
     pts: &[Point],
     todos: &[Todo],
-    (threads, comm): (usize, &dyn Comm),
+    comm: &dyn Comm,
     manifest: &mut Manifest,
     rep: &mut Reporter,
 ) -> Result<f64> {
     let stop = progress::stop_flag();
     let started = Instant::now();
     for (k, (pt, what)) in pts.iter().zip(todos).enumerate() {
-        let tag = tag(k, pts.len(), pt);
+        let tag = format!("[{}/{}] {}", k + 1, pts.len(), sweep.label_of(pt));
         if comm::any(comm, stop.load(Ordering::SeqCst)) {
             return Err(Error::Interrupted(format!("stopped before {tag}")));
         }
@@ -231,12 +209,7 @@ fn run_points(
             Todo::Run(Some(why)) => rep.line(&format!("{tag}: {why}")),
             Todo::Run(None) => {}
         }
-        let ctx = PointRun {
-            sweep,
-            threads,
-            comm,
-            stop,
-        };
+        let ctx = PointRun { sweep, comm, stop };
         if let Err(e) = ctx.run(pt, &tag, rep) {
             manifest.mark_unsaved(k, failed_status(&e));
             return Err(e);
@@ -257,7 +230,6 @@ fn failed_status(e: &Error) -> Status {
 /// What running one point needs besides the point.
 struct PointRun<'a> {
     sweep: &'a Sweep,
-    threads: usize,
     comm: &'a dyn Comm,
     stop: &'a AtomicBool,
 }
@@ -266,11 +238,11 @@ impl PointRun<'_> {
     /// Run point `pt` labelled `tag` with a progress bar, write its files
     /// (process 0), and report its summary line.
     fn run(&self, pt: &Point, tag: &str, rep: &mut Reporter) -> Result<()> {
-        let (sweep, threads, comm) = (self.sweep, self.threads, self.comm);
+        let (sweep, threads, comm) = (self.sweep, pt.threads, self.comm);
         let p = sweep.params_of(pt);
         let dir = sweep.dir_of(pt);
         comm::on_root(comm, || resume::clear_point(&dir))?;
-        let est = cost::estimate(pt.model, &p, threads)?;
+        let est = cost::estimate_on(pt.model, &p, threads, comm.size())?;
         // process 0 streams the spike file while the simulation runs
         let mut stream = None;
         comm::on_root(comm, || {
@@ -298,7 +270,8 @@ impl PointRun<'_> {
             )),
             other => other,
         })?;
-        res.record.param_digest = Some(digest(pt.model, &p));
+        res.record.param_digest = Some(sweep.digest_of(pt));
+        res.record.n_per_process = sweep.n_per_process;
         comm::on_root(comm, || write::write_point(&dir, pt.model, &p, &res, stream))?;
         let r = &res.record;
         rep.line(&format!(
