@@ -6,27 +6,24 @@ use scaling::{analysis, cli, comm, config, sweep};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let result = match Cli::parse().command {
-        Command::Run(args) => {
-            let comm = comm::world();
-            let result = config::from_run_options_on(&args.options(), comm.size()).and_then(|s| sweep::run(&s, &*comm));
-            if !comm.is_root() {
-                // process 0 reports what every process shares
-                return if result.is_ok() {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::FAILURE
-                };
-            }
-            result
+    let command = Cli::parse().command;
+    // the processes of a run stay together until its outcome is reported
+    let processes = matches!(command, Command::Run(_)).then(comm::world);
+    let result = match (command, processes.as_deref()) {
+        (Command::Run(args), Some(comm)) => {
+            config::from_run_options_on(&args.options(), comm.size()).and_then(|s| sweep::run(&s, comm))
         }
-        Command::Analyse(args) => args.options().and_then(|o| analysis::run(&o)),
-        Command::Completions { shell } => cli::print_completions(shell),
-        Command::Man => cli::print_man(),
+        (Command::Run(_), None) => unreachable!("a run has its processes"),
+        (Command::Analyse(args), _) => args.options().and_then(|o| analysis::run(&o)),
+        (Command::Completions { shell }, _) => cli::print_completions(shell),
+        (Command::Man, _) => cli::print_man(),
     };
+    // process 0 reports what every process of a run shares
+    let reporter = processes.as_deref().is_none_or(|c| c.is_root());
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => report(&e),
+        Err(e) if reporter => report(&e),
+        Err(_) => ExitCode::FAILURE,
     }
 }
 

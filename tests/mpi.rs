@@ -237,19 +237,25 @@ fn network_json(path: &Path) -> Value {
 /// spikes, connectivity and parameters byte for byte, data.json but for
 /// its timing, memory and resource keys.
 fn assert_same_point(a: &Path, b: &Path, rel: &Path) {
+    assert_same_point_at(&a.join(rel), &b.join(rel));
+}
+
+/// The points in directories `a` and `b` are the same (as in
+/// [`assert_same_point`]).
+fn assert_same_point_at(a: &Path, b: &Path) {
     for f in [
         "spikes.dat",
         "connectivity_postsim.dat",
         "model_instance_parameters.json",
     ] {
-        let (x, y) = (read(&a.join(rel).join(f)), read(&b.join(rel).join(f)));
-        assert!(x == y, "{}/{f} differs", rel.display());
+        let (x, y) = (read(&a.join(f)), read(&b.join(f)));
+        assert!(x == y, "{}/{f} differs", b.display());
     }
     assert_eq!(
-        network_json(&a.join(rel).join("data.json")),
-        network_json(&b.join(rel).join("data.json")),
+        network_json(&a.join("data.json")),
+        network_json(&b.join("data.json")),
         "{}/data.json differs",
-        rel.display()
+        b.display()
     );
 }
 
@@ -325,10 +331,13 @@ fn outputs_identical_for_any_processes_and_threads() {
         args.extend(["--threads", &t]);
         let log = mpirun_ok(np, &args, out.path());
         assert!(log.contains("sweep: 4 point(s) run, 0 reused"), "{np}x{threads}: {log}");
-        assert_eq!(finished(out.path()), points, "{np}x{threads}");
-        for rel in &points {
-            assert_same_point(reference.path(), out.path(), rel);
-            let d = read_json(&out.path().join(rel).join("data.json"));
+        // a distributed point lives in the directory of its resources
+        let res = format!("p{np}t{threads}");
+        let there: Vec<PathBuf> = points.iter().map(|rel| rel.join(&res)).collect();
+        assert_eq!(finished(out.path()), there, "{np}x{threads}");
+        for (rel, rel_out) in points.iter().zip(&there) {
+            assert_same_point_at(&reference.path().join(rel), &out.path().join(rel_out));
+            let d = read_json(&out.path().join(rel_out).join("data.json"));
             let at = format!("{np}x{threads} {}", rel.display());
             assert_eq!(d["processes"], np, "{at}");
             assert_eq!(d["threads"], threads, "{at}");
@@ -360,11 +369,12 @@ const LONG: &[&str] = &[
     "--no-analyse",
 ];
 
-/// The uninterrupted [`LONG`] sweep, by the plain binary (which the test
-/// above shows equal to any distributed run).
+/// The uninterrupted [`LONG`] sweep under `mpirun -np 2` (which the test
+/// above shows equal to the plain binary's), in the same layout as the
+/// interrupted runs (`p2t1` point directories).
 fn long_reference() -> tempfile::TempDir {
     let reference = tempfile::tempdir().unwrap();
-    run_ok(LONG, reference.path());
+    mpirun_ok(2, LONG, reference.path());
     assert_eq!(finished(reference.path()).len(), 2);
     reference
 }
@@ -373,7 +383,7 @@ fn long_reference() -> tempfile::TempDir {
 /// point is finished.
 fn start_long(out: &Path) -> Job {
     let job = Job::start(2, LONG, out);
-    let first = out.join("N300/ignore_and_fire/data.json");
+    let first = out.join("N300/ignore_and_fire/p2t1/data.json");
     assert!(wait_for(DEADLINE, || first.exists()), "the first point did not finish");
     job
 }
