@@ -355,7 +355,7 @@ impl ScalingFigure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::load::{StoredPoint, Tree};
+    use crate::analysis::load::{Resources, StoredPoint, Tree};
     use crate::analysis::plot::{render, Format};
     use crate::analysis::table::aggregate;
     use crate::output::data_json::RunRecord;
@@ -377,6 +377,12 @@ mod tests {
                         weight_sd: v,
                         ..Default::default()
                     },
+                    resources: Resources {
+                        processes: 1,
+                        threads: None,
+                    },
+                    resources_dir: false,
+                    n_per_process: None,
                 })
                 .collect(),
             notes: vec![],

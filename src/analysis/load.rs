@@ -1,11 +1,45 @@
 //! Scan a results tree (`DIR/N{N}/{model}/data.json`, optionally
-//! `DIR/N{N}/{model}/seed{S}/data.json`) into a list of points.
+//! `DIR/N{N}/{model}/seed{S}/data.json`, and the same below a resource
+//! directory `DIR/N{N}/{model}/p{P}t{T}/`) into a list of points.
 
 use crate::error::{Error, Result};
 use crate::models::ModelKind;
 use crate::output::data_json::RunRecord;
 use crate::output::DATA_JSON;
+use serde::Deserialize;
 use std::path::{Path, PathBuf};
+
+/// The compute resources a point ran on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Resources {
+    /// MPI processes (1 for a run without MPI, and where not recorded).
+    pub processes: usize,
+    /// Worker threads per process; `None` where not recorded (NEST's trees).
+    pub threads: Option<usize>,
+}
+
+impl Resources {
+    /// Cores used: processes x threads; `None` if the threads are unknown.
+    pub fn cores(self) -> Option<usize> {
+        self.threads.map(|t| t * self.processes)
+    }
+
+    /// The directory name `p{P}t{T}` (`p{P}` if the threads are unknown).
+    pub fn name(self) -> String {
+        match self.threads {
+            Some(t) => format!("p{}t{t}", self.processes),
+            None => format!("p{}", self.processes),
+        }
+    }
+}
+
+/// The keys of `data.json` read besides [`RunRecord`]'s.
+#[derive(Debug, Default, Deserialize)]
+struct ExtraKeys {
+    /// `--N-per-process` of a weak-scaling run (neurons per process).
+    #[serde(default)]
+    n_per_process: Option<usize>,
+}
 
 /// The stored results of one sweep point, as found on disk: the point
 /// (model, network size, optional seed directory), its directory and the
@@ -25,6 +59,37 @@ pub struct StoredPoint {
     pub dir: PathBuf,
     /// The statistics of `data.json` (times in s, rates in 1/s, weights in pA).
     pub record: RunRecord,
+    /// Processes and threads per process: from the `p{P}t{T}` directory
+    /// name, else from `data.json` (processes 1 where absent).
+    pub resources: Resources,
+    /// The point lies in a `p{P}t{T}/` directory (else directly in
+    /// `N{N}/{model}/`, the layout of runs that do not record resources).
+    pub resources_dir: bool,
+    /// Neurons per process of a weak-scaling run (`n_per_process` of
+    /// `data.json`; N = n_per_process x processes); `None` otherwise.
+    pub n_per_process: Option<usize>,
+}
+
+impl StoredPoint {
+    /// The point's directory relative to the tree's root:
+    /// `N{N}/{model}[/p{P}t{T}][/seed{S}]`.
+    pub fn rel_dir(&self) -> PathBuf {
+        let mut d = Path::new(&format!("N{}", self.n)).join(self.model.name());
+        if self.resources_dir {
+            d.push(self.resources.name());
+        }
+        if let Some(s) = self.seed {
+            d.push(format!("seed{s}"));
+        }
+        d
+    }
+
+    /// The configuration the point belongs to in sorting: `None` for the
+    /// layout without a resource directory, so that such trees keep their
+    /// order (model, N, seed).
+    fn dir_key(&self) -> Option<Resources> {
+        self.resources_dir.then_some(self.resources)
+    }
 }
 
 /// A results tree as read from disk.
@@ -79,6 +144,19 @@ fn parse_seed_dir(name: &str) -> Option<u64> {
     digits.parse::<u64>().ok()
 }
 
+/// Parse a directory name `p{P}t{T}` (P, T > 0) into (P, T).
+fn parse_resources_dir(name: &str) -> Option<(usize, usize)> {
+    let rest = name.strip_prefix('p')?;
+    let (p, t) = rest.split_once('t')?;
+    let num = |s: &str| {
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<usize>().ok())
+            .flatten()
+            .filter(|&v| v > 0)
+    };
+    Some((num(p)?, num(t)?))
+}
+
 /// The subdirectories of `dir` as (name, path), sorted by name.
 fn subdirs(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     let rd = std::fs::read_dir(dir).map_err(|e| Error::io("cannot read directory", dir, e))?;
@@ -104,16 +182,48 @@ fn model_names() -> String {
     }
 }
 
-/// Load one point's `data.json` and check it against the directory names.
-fn load_point(
+/// Where a point lies in the tree: its model, N, optional `p{P}t{T}`
+/// directory (P, T) and optional seed directory.
+#[derive(Debug, Clone, Copy)]
+struct Location {
     model: ModelKind,
     n: usize,
+    res_dir: Option<(usize, usize)>,
     seed: Option<u64>,
-    dir: PathBuf,
-    notes: &mut Vec<String>,
-) -> Result<StoredPoint> {
+}
+
+/// The resources of a point: those of its `p{P}t{T}` directory (with a
+/// note where `data.json` says otherwise), else those `data.json` records.
+fn point_resources(at: Location, record: &RunRecord, path: &Path, notes: &mut Vec<String>) -> Resources {
+    let Some((p, t)) = at.res_dir else {
+        return Resources {
+            processes: record.processes.unwrap_or(1),
+            threads: record.threads,
+        };
+    };
+    let dir = format!("p{p}t{t}");
+    for (key, said, value) in [("processes", record.processes, p), ("threads", record.threads, t)] {
+        if let Some(v) = said.filter(|&v| v != value) {
+            notes.push(format!(
+                "`{}` says {key} = {v} but lies in directory {dir}; using {key} = {value}",
+                path.display()
+            ));
+        }
+    }
+    Resources {
+        processes: p,
+        threads: Some(t),
+    }
+}
+
+/// Load one point's `data.json` and check it against the directory names.
+fn load_point(at: Location, dir: PathBuf, notes: &mut Vec<String>) -> Result<StoredPoint> {
+    let (model, n) = (at.model, at.n);
     let path = dir.join(DATA_JSON);
-    let record = RunRecord::load(&path)?;
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io("cannot read", &path, e))?;
+    let record = RunRecord::from_json(&text, &path)?;
+    let extra: ExtraKeys =
+        serde_json::from_str(&text).map_err(|e| Error::parse(&path, None, format!("unexpected content: {e}")))?;
     if let Some(rn) = record.n.filter(|&rn| rn != n) {
         notes.push(format!(
             "`{}` says N = {rn} but lies in directory N{n}; using N = {n}",
@@ -128,21 +238,89 @@ fn load_point(
             model.name()
         ));
     }
+    let resources = point_resources(at, &record, &path, notes);
+    if let Some(npp) = extra
+        .n_per_process
+        .filter(|&v| v.checked_mul(resources.processes) != Some(n))
+    {
+        notes.push(format!(
+            "`{}` says n_per_process = {npp}, but N = {n} on {} process(es) is not {npp} x {}",
+            path.display(),
+            resources.processes,
+            resources.processes
+        ));
+    }
     Ok(StoredPoint {
         model,
         n,
-        seed,
+        seed: at.seed,
         dir,
         record,
+        resources,
+        resources_dir: at.res_dir.is_some(),
+        n_per_process: extra.n_per_process,
     })
+}
+
+/// Load the point of `dir` itself (`dir/data.json`) and those of its
+/// `seed{S}/` subdirectories into `points`; returns whether any was found.
+/// A seed directory without `data.json` is listed in `notes`.
+fn load_points_in(at: Location, dir: &Path, points: &mut Vec<StoredPoint>, notes: &mut Vec<String>) -> Result<bool> {
+    let mut found = false;
+    if dir.join(DATA_JSON).is_file() {
+        points.push(load_point(at, dir.to_path_buf(), notes)?);
+        found = true;
+    }
+    for (sname, s_path) in subdirs(dir)? {
+        let Some(seed) = parse_seed_dir(&sname) else {
+            continue;
+        };
+        if s_path.join(DATA_JSON).is_file() {
+            points.push(load_point(Location { seed: Some(seed), ..at }, s_path, notes)?);
+            found = true;
+        } else {
+            notes.push(format!("`{}`: no {DATA_JSON}, skipped", s_path.display()));
+        }
+    }
+    Ok(found)
+}
+
+/// Load the points of a model directory `N{N}/{model}/`: its own, those of
+/// its seed directories, and those of its `p{P}t{T}/` directories (each
+/// with or without seed directories).
+fn load_model_dir(at: Location, m_path: &Path, points: &mut Vec<StoredPoint>, notes: &mut Vec<String>) -> Result<()> {
+    let mut found = load_points_in(at, m_path, points, notes)?;
+    let mut res_dirs = false;
+    for (rname, r_path) in subdirs(m_path)? {
+        let Some(res) = parse_resources_dir(&rname) else {
+            continue;
+        };
+        res_dirs = true;
+        let at = Location {
+            res_dir: Some(res),
+            ..at
+        };
+        if load_points_in(at, &r_path, points, notes)? {
+            found = true;
+        } else {
+            notes.push(format!("`{}`: no {DATA_JSON}, skipped", r_path.display()));
+        }
+    }
+    if !found && !res_dirs {
+        notes.push(format!("`{}`: no {DATA_JSON}, skipped", m_path.display()));
+    }
+    Ok(())
 }
 
 /// Read every point of the results tree at `dir`.
 ///
-/// Accepts `DIR/N{N}/{model}/data.json` and `DIR/N{N}/{model}/seed{S}/data.json`
-/// (both may occur in one tree); other files and directories (e.g. the
-/// `sweep.json` manifest) are ignored. Directories that look like points but
-/// hold no `data.json` are listed in [`Tree::notes`].
+/// Accepts `DIR/N{N}/{model}/data.json`, `DIR/N{N}/{model}/seed{S}/data.json`,
+/// `DIR/N{N}/{model}/p{P}t{T}/data.json` and
+/// `DIR/N{N}/{model}/p{P}t{T}/seed{S}/data.json` (all may occur in one
+/// tree); other files and directories (e.g. the `sweep.json` manifest) are
+/// ignored. Directories that look like points but hold no `data.json`, and
+/// `data.json` files that contradict their directory names, are listed in
+/// [`Tree::notes`].
 ///
 /// Errors: [`Error::Io`] if `dir` cannot be read, [`Error::Parse`] (naming
 /// file and line) for a corrupt `data.json`, [`Error::NoData`] if the tree
@@ -170,47 +348,42 @@ pub fn load_tree(dir: &Path) -> Result<Tree> {
                 ));
                 continue;
             };
-            let mut found = false;
-            if m_path.join(DATA_JSON).is_file() {
-                points.push(load_point(model, n, None, m_path.clone(), &mut notes)?);
-                found = true;
-            }
-            for (sname, s_path) in subdirs(&m_path)? {
-                let Some(seed) = parse_seed_dir(&sname) else {
-                    continue;
-                };
-                if s_path.join(DATA_JSON).is_file() {
-                    points.push(load_point(model, n, Some(seed), s_path, &mut notes)?);
-                    found = true;
-                } else {
-                    notes.push(format!("`{}`: no {DATA_JSON}, skipped", s_path.display()));
-                }
-            }
-            if !found {
-                notes.push(format!("`{}`: no {DATA_JSON}, skipped", m_path.display()));
-            }
+            let at = Location {
+                model,
+                n,
+                res_dir: None,
+                seed: None,
+            };
+            load_model_dir(at, &m_path, &mut points, &mut notes)?;
         }
     }
     if points.is_empty() {
-        let hint = if dir.join(DATA_JSON).is_file() {
-            " (it holds a data.json itself: pass the root of the results tree, the directory holding N{N}/)"
-        } else {
-            ""
-        };
-        return Err(Error::NoData(format!(
-            "no results in `{}`: expected `{}/N{{N}}/{{model}}/data.json`, e.g. `{}/N1250/{}/data.json`{hint}",
-            dir.display(),
-            dir.display(),
-            dir.display(),
-            ModelKind::ALL[0].name()
-        )));
+        return Err(no_data(dir));
     }
-    points.sort_by_key(|p| (p.model, p.n, p.seed));
+    // Points without a resource directory sort first (key None), so a tree
+    // without resource directories keeps the order (model, N, seed).
+    points.sort_by_key(|p| (p.model, p.n, p.dir_key(), p.seed));
     Ok(Tree {
         root: dir.to_path_buf(),
         points,
         notes,
     })
+}
+
+/// The error of a tree without any point.
+fn no_data(dir: &Path) -> Error {
+    let hint = if dir.join(DATA_JSON).is_file() {
+        " (it holds a data.json itself: pass the root of the results tree, the directory holding N{N}/)"
+    } else {
+        ""
+    };
+    Error::NoData(format!(
+        "no results in `{}`: expected `{}/N{{N}}/{{model}}/data.json`, e.g. `{}/N1250/{}/data.json`{hint}",
+        dir.display(),
+        dir.display(),
+        dir.display(),
+        ModelKind::ALL[0].name()
+    ))
 }
 
 /// Human-readable lines naming the (model, N) points missing from `tree`:
@@ -322,5 +495,70 @@ mod tests {
         std::fs::write(dir.join(DATA_JSON), "{\"build_time\": 1.0,\n\"sim_").unwrap();
         let e = load_tree(d.path()).unwrap_err().to_string();
         assert!(e.contains("data.json") && e.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn resource_dirs_load_with_their_resources() {
+        assert_eq!(parse_resources_dir("p2t4"), Some((2, 4)));
+        for bad in ["p0t1", "p2t0", "p2", "pt1", "p2t", "p2x4", "q2t4", "p2t4a"] {
+            assert_eq!(parse_resources_dir(bad), None, "{bad}");
+        }
+        let d = tempfile::tempdir().unwrap();
+        let rec = |extra: &str| {
+            format!(
+                r#"{{"build_time": 1, "sim_time": 2, "rate": 3, "weight_mean": 4, "weight_sd": 5,
+                "weight_min": 0, "weight_max": 9, "weight_median": 4{extra}}}"#
+            )
+        };
+        let put = |rel: &str, json: String| {
+            let dir = d.path().join(rel);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join(DATA_JSON), json).unwrap();
+        };
+        put("N100/iaf_psc_alpha", rec(r#", "threads": 3"#));
+        put("N100/iaf_psc_alpha/p2t1", rec(r#", "processes": 2, "threads": 1"#));
+        put(
+            "N100/iaf_psc_alpha/p1t2/seed7",
+            rec(r#", "processes": 1, "threads": 4"#),
+        );
+        put(
+            "N200/iaf_psc_alpha/p2t1",
+            rec(r#", "processes": 2, "n_per_process": 100"#),
+        );
+        put("N300/iaf_psc_alpha/p2t1", rec(r#", "n_per_process": 100"#));
+        std::fs::create_dir_all(d.path().join("N100/iaf_psc_alpha/p4t4")).unwrap();
+        let t = load_tree(d.path()).unwrap();
+        let got: Vec<(usize, bool, Resources, Option<u64>)> = t
+            .points
+            .iter()
+            .map(|p| (p.n, p.resources_dir, p.resources, p.seed))
+            .collect();
+        let r = |processes, threads| Resources { processes, threads };
+        assert_eq!(
+            got,
+            vec![
+                (100, false, r(1, Some(3)), None),
+                (100, true, r(1, Some(2)), Some(7)),
+                (100, true, r(2, Some(1)), None),
+                (200, true, r(2, Some(1)), None),
+                (300, true, r(2, Some(1)), None),
+            ]
+        );
+        assert_eq!(t.points[1].rel_dir(), Path::new("N100/iaf_psc_alpha/p1t2/seed7"));
+        assert_eq!(t.points[0].rel_dir(), Path::new("N100/iaf_psc_alpha"));
+        assert_eq!(t.points[3].n_per_process, Some(100));
+        // threads 4 in p1t2, the empty p4t4, n_per_process 100 at N300 on 2 processes
+        assert_eq!(t.notes.len(), 3, "{:?}", t.notes);
+        assert!(
+            t.notes[0].contains("threads = 4") && t.notes[0].contains("p1t2"),
+            "{:?}",
+            t.notes
+        );
+        assert!(t.notes.iter().any(|n| n.contains("p4t4")), "{:?}", t.notes);
+        assert!(
+            t.notes.iter().any(|n| n.contains("n_per_process = 100")),
+            "{:?}",
+            t.notes
+        );
     }
 }

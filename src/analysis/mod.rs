@@ -4,20 +4,26 @@
 //! ([`load`]), aggregates per (model, N) across seeds ([`table`]), prints the
 //! table (or JSON) on stdout, writes `FIGDIR/scaling.csv` and
 //! `FIGDIR/scaling.md`, draws `FIGDIR/scaling.{png,svg}` ([`figure`]) and,
-//! per point, `FIGDIR/N{N}/{model}[/seed{S}]/{raster,weights}.png`
-//! ([`per_run`]). Only files are read; every file is written atomically.
+//! per point, `FIGDIR/N{N}/{model}[/p{P}t{T}][/seed{S}]/{raster,weights}.png`
+//! ([`per_run`]). A tree that runs some point on several compute resources
+//! (`N{N}/{model}/p{P}t{T}/` directories) or a weak-scaling series also
+//! gets `FIGDIR/resources.{png,svg,csv,md}` ([`resources`],
+//! [`resources_figure`]). Only files are read; every file is written
+//! atomically.
 
 pub mod figure;
 pub mod load;
 pub mod per_run;
 pub mod plot;
+pub mod resources;
+pub mod resources_figure;
 pub mod table;
 
-pub use load::{load_tree, StoredPoint, Tree};
+pub use load::{load_tree, Resources, StoredPoint, Tree};
 
 use crate::error::{Error, Result};
 use crate::models::ModelKind;
-use crate::output::{atomic, point_dir};
+use crate::output::atomic;
 use plot::Format;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -99,7 +105,8 @@ fn emit(s: &str) -> Result<()> {
 }
 
 /// Run the analysis: load the tree(s), print and write the tables, draw
-/// the scaling figure and the per-run figures.
+/// the scaling figure, the resources figure (if the tree compares compute
+/// resources) and the per-run figures.
 pub fn run(opts: &Options) -> Result<()> {
     let quiet = opts.quiet;
     let warn = |s: &str| {
@@ -112,16 +119,26 @@ pub fn run(opts: &Options) -> Result<()> {
     for m in load::missing_points(&tree, models.unwrap_or(ModelKind::ALL)) {
         warn(&m);
     }
-    let mut main = table::aggregate(&tree, "main");
+    let (shown, choices) = resources::scaling_points(&tree);
+    if !quiet {
+        for c in &choices {
+            eprintln!("note: {c}");
+        }
+    }
+    let mut main = table::aggregate(&shown, "main");
     let compare = match &opts.compare {
         Some(dir) => Some(compare_table(dir, opts, &mut main, &warn)?),
         None => None,
     };
-    print_tables(opts, &main, compare.as_ref())?;
-    let tables = write_tables(opts, &main, compare.as_ref())?;
+    let res = resources::resource_table(&tree);
+    print_tables(opts, &main, compare.as_ref(), res.as_ref())?;
+    let tables = write_tables(opts, &main, compare.as_ref(), !choices.is_empty())?;
     let fig = figure::ScalingFigure::new(&main, compare.as_ref().map(|c| (c, opts.label.as_str())));
     let mut written: Vec<PathBuf> = plot::render(&fig, &opts.out.join("scaling"), &opts.formats)?;
     written.extend(tables);
+    if let Some(rt) = &res {
+        written.extend(write_resources(opts, rt)?);
+    }
     let n_per_run = if opts.per_run {
         draw_per_run(&tree, opts, &warn)?
     } else {
@@ -133,10 +150,31 @@ pub fn run(opts: &Options) -> Result<()> {
     Ok(())
 }
 
+/// Draw `resources.{png,svg}` and write `resources.csv` and `resources.md`
+/// into the output directory; returns their paths.
+fn write_resources(opts: &Options, rt: &resources::ResourceTable) -> Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    if let Some(fig) = resources_figure::ResourcesFigure::new(rt) {
+        written.extend(plot::render(&fig, &opts.out.join("resources"), &opts.formats)?);
+    }
+    let csv_path = opts.out.join("resources.csv");
+    atomic::write_bytes(&csv_path, resources::to_csv(rt).as_bytes())?;
+    let md_path = opts.out.join("resources.md");
+    atomic::write_bytes(&md_path, resources::to_markdown(rt, &resources_title(opts)).as_bytes())?;
+    written.extend([csv_path, md_path]);
+    Ok(written)
+}
+
+/// Title of the resources table.
+fn resources_title(opts: &Options) -> String {
+    format!("compute resources in `{}`", opts.dir.display())
+}
+
 /// Load the `compare` tree at `dir`, aggregate it, and fill the ratios of
 /// `main` to it (warning about the points it lacks).
 fn compare_table(dir: &Path, opts: &Options, main: &mut table::Table, warn: &dyn Fn(&str)) -> Result<table::Table> {
     let ct = load_filtered(dir, opts.models.as_deref(), warn)?;
+    let (ct, _) = resources::scaling_points(&ct);
     let other = table::aggregate(&ct, &opts.label);
     let lacking = table::add_ratios(main, &other);
     if !lacking.is_empty() {
@@ -162,13 +200,22 @@ fn compare_title(t: &table::Table) -> String {
 }
 
 /// Print the tables on stdout: as JSON with `json`, else as text unless
-/// `quiet`.
-fn print_tables(opts: &Options, main: &table::Table, compare: Option<&table::Table>) -> Result<()> {
+/// `quiet`. The resources table (`res`, present only for a tree that
+/// compares compute resources) comes last, under the JSON key `resources`.
+fn print_tables(
+    opts: &Options,
+    main: &table::Table,
+    compare: Option<&table::Table>,
+    res: Option<&resources::ResourceTable>,
+) -> Result<()> {
     if opts.json {
-        let v = serde_json::json!({
+        let mut v = serde_json::json!({
             "main": table::to_json_value(main),
             "compare": compare.map(table::to_json_value),
         });
+        if let Some(rt) = res {
+            v["resources"] = resources::to_json_value(rt);
+        }
         let s = serde_json::to_string_pretty(&v)
             .map_err(|e| Error::io("cannot format JSON for", Path::new("stdout"), e.into()))?;
         emit(&(s + "\n"))
@@ -178,6 +225,10 @@ fn print_tables(opts: &Options, main: &table::Table, compare: Option<&table::Tab
             s.push('\n');
             s.push_str(&table::to_text(c, &compare_title(c)));
         }
+        if let Some(rt) = res {
+            s.push('\n');
+            s.push_str(&resources::to_text(rt, &resources_title(opts)));
+        }
         emit(&s)
     } else {
         Ok(())
@@ -185,8 +236,14 @@ fn print_tables(opts: &Options, main: &table::Table, compare: Option<&table::Tab
 }
 
 /// Write `scaling.csv` and `scaling.md` into the output directory; returns
-/// their paths.
-fn write_tables(opts: &Options, main: &table::Table, compare: Option<&table::Table>) -> Result<Vec<PathBuf>> {
+/// their paths. `chosen`: some point was run on several compute resources
+/// and the tables show one of them (said below the Markdown tables).
+fn write_tables(
+    opts: &Options,
+    main: &table::Table,
+    compare: Option<&table::Table>,
+    chosen: bool,
+) -> Result<Vec<PathBuf>> {
     let mut tables: Vec<&table::Table> = vec![main];
     tables.extend(compare);
     let csv_path = opts.out.join("scaling.csv");
@@ -202,6 +259,13 @@ fn write_tables(opts: &Options, main: &table::Table, compare: Option<&table::Tab
          firing rate; weights are E->E weights among the first 200 E neurons. \
          `a ± b`: mean ± SD across seeds. Ratios are other / ours.\n",
     );
+    if chosen {
+        md.push_str(
+            "\nWhere a network was run on several compute resources, the row shows one \
+             configuration: the one the model was run with at the most network sizes, \
+             then the one with the most cores; `resources.md` compares them all.\n",
+        );
+    }
     let md_path = opts.out.join("scaling.md");
     atomic::write_bytes(&md_path, md.as_bytes())?;
     Ok(vec![csv_path, md_path])
@@ -213,13 +277,7 @@ fn draw_per_run(tree: &Tree, opts: &Options, warn: &dyn Fn(&str)) -> Result<usiz
     let results: Vec<Result<(Vec<PathBuf>, Vec<String>)>> = tree
         .points
         .par_iter()
-        .map(|p| {
-            per_run::draw_point(
-                p,
-                &point_dir(&opts.out, p.n, p.model.name(), None, p.seed),
-                &opts.formats,
-            )
-        })
+        .map(|p| per_run::draw_point(p, &opts.out.join(p.rel_dir()), &opts.formats))
         .collect();
     let mut n = 0;
     for r in results {

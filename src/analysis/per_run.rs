@@ -239,6 +239,9 @@ pub fn weight_hist(weights: &[f64]) -> WeightHist {
 /// Title of a point's figures.
 fn title_of(point: &StoredPoint) -> String {
     let mut t = format!("{}, N = {}", point.model.name(), point.n);
+    if point.resources_dir {
+        t.push_str(&format!(", {}", point.resources.name()));
+    }
     if let Some(s) = point.seed {
         t.push_str(&format!(", seed {s}"));
     }
@@ -609,6 +612,12 @@ mod tests {
             seed: None,
             dir: dir.to_path_buf(),
             record: RunRecord::default(),
+            resources: crate::analysis::load::Resources {
+                processes: 1,
+                threads: None,
+            },
+            resources_dir: false,
+            n_per_process: None,
         }
     }
 

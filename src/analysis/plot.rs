@@ -549,6 +549,10 @@ pub enum Marker {
     Circle,
     /// Open square.
     Square,
+    /// Filled triangle, point up.
+    Triangle,
+    /// Filled diamond.
+    Diamond,
 }
 
 /// The style of one data series.
@@ -623,6 +627,17 @@ pub fn draw_marker<DB: DrawingBackend>(
                 [(p.0 - r, p.1 - r), (p.0 + r, p.1 + r)],
                 ShapeStyle::from(&st.color).stroke_width(lw as u32),
             ))
+        }
+        Marker::Triangle => {
+            // the same area as the circle: side ~ 2.7 r
+            let (h, w) = ((1.2 * r as f64).round() as i32, (1.35 * r as f64).round() as i32);
+            let pts = vec![(p.0, p.1 - h - 2), (p.0 + w, p.1 + h - 2), (p.0 - w, p.1 + h - 2)];
+            root.draw(&Polygon::new(pts, ShapeStyle::from(&st.color).filled()))
+        }
+        Marker::Diamond => {
+            let d = (1.3 * r as f64).round() as i32;
+            let pts = vec![(p.0, p.1 - d), (p.0 + d, p.1), (p.0, p.1 + d), (p.0 - d, p.1)];
+            root.draw(&Polygon::new(pts, ShapeStyle::from(&st.color).filled()))
         }
     }
 }
@@ -740,7 +755,44 @@ pub fn draw_legend<DB: DrawingBackend>(
     at: (i32, i32),
     ls: &LegendStyle,
 ) -> DrawResult<DB> {
-    let (w, h) = legend_size(root, entries, ls);
+    draw_legend_frame(root, at, legend_size(root, entries, ls))?;
+    draw_legend_rows(root, entries, at, ls)
+}
+
+/// The size (px) of a framed legend of several columns side by side.
+pub fn legend_columns_size<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    columns: &[Vec<LegendEntry>],
+    ls: &LegendStyle,
+) -> (i32, i32) {
+    let sizes: Vec<(i32, i32)> = columns.iter().map(|c| legend_size(root, c, ls)).collect();
+    let w: i32 = sizes.iter().map(|s| s.0).sum::<i32>() - 14 * (sizes.len() as i32 - 1).max(0);
+    (w, sizes.iter().map(|s| s.1).max().unwrap_or(0))
+}
+
+/// Draw one framed legend of several columns of entries side by side, its
+/// top-left corner at `at`.
+pub fn draw_legend_columns<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    columns: &[Vec<LegendEntry>],
+    at: (i32, i32),
+    ls: &LegendStyle,
+) -> DrawResult<DB> {
+    draw_legend_frame(root, at, legend_columns_size(root, columns, ls))?;
+    let mut x = at.0;
+    for c in columns {
+        draw_legend_rows(root, c, (x, at.1), ls)?;
+        x += legend_size(root, c, ls).0 - 14;
+    }
+    Ok(())
+}
+
+/// The white, grey-framed box of a legend of `size` at `at`.
+fn draw_legend_frame<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    at: (i32, i32),
+    (w, h): (i32, i32),
+) -> DrawResult<DB> {
     root.draw(&Rectangle::new(
         [at, (at.0 + w, at.1 + h)],
         ShapeStyle::from(&WHITE.mix(0.85)).filled(),
@@ -748,7 +800,22 @@ pub fn draw_legend<DB: DrawingBackend>(
     root.draw(&Rectangle::new(
         [at, (at.0 + w, at.1 + h)],
         ShapeStyle::from(&RGBColor(204, 204, 204)).stroke_width(2),
-    ))?;
+    ))
+}
+
+/// The centre (px) of the sample of entry `i` of a legend at `at`.
+pub fn legend_sample_centre(at: (i32, i32), i: usize, ls: &LegendStyle) -> (i32, i32) {
+    let y = at.1 + 8 + ls.row * i as i32 + ls.row / 2;
+    (at.0 + 14 + ls.sample / 2, y)
+}
+
+/// Draw the entries (sample and label) of a legend at `at`, without frame.
+fn draw_legend_rows<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    entries: &[LegendEntry],
+    at: (i32, i32),
+    ls: &LegendStyle,
+) -> DrawResult<DB> {
     let f = font(ls.font, BLACK, HPos::Left, VPos::Center);
     for (i, e) in entries.iter().enumerate() {
         let y = at.1 + 8 + ls.row * i as i32 + ls.row / 2;

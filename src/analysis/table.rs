@@ -449,7 +449,7 @@ pub fn to_json_value(t: &Table) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::load::load_tree;
+    use crate::analysis::load::{load_tree, Resources};
     use std::path::Path;
 
     fn point(model: ModelKind, n: usize, seed: Option<u64>, sim: f64, wm: f64) -> StoredPoint {
@@ -465,6 +465,12 @@ mod tests {
                 weight_sd: 2.0,
                 ..Default::default()
             },
+            resources: Resources {
+                processes: 1,
+                threads: None,
+            },
+            resources_dir: false,
+            n_per_process: None,
         }
     }
 
