@@ -462,3 +462,33 @@ fn ctrl_c_on_another_process_stops_every_process() {
 fn ctrl_c_on_process_0_stops_every_process() {
     ctrl_c_on(0);
 }
+
+/// More spikes per slice than the fixed-size exchange holds (64 per
+/// process at first): the slice goes through the second, exact round and
+/// the capacity grows, with the same results.
+#[test]
+fn busy_slices_overflow_the_fixed_exchange_and_stay_identical() {
+    let _serial = setup();
+    let args = [
+        "run",
+        "--models",
+        "ignore",
+        "--N",
+        "3000",
+        "--T",
+        "300",
+        "--set",
+        "rate_dist=40,80",
+        "--threads",
+        "1",
+        "--no-analyse",
+    ];
+    let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    run_ok(&args, one.path());
+    mpirun_ok(2, &args, two.path());
+    let rel = Path::new("N3000/ignore_and_fire");
+    assert_same_point_at(&one.path().join(rel), &two.path().join(rel).join("p2t1"));
+    let d = read_json(&two.path().join(rel).join("p2t1/data.json"));
+    // about 270 spikes per 1.5 ms slice: far beyond 64 per process
+    assert!(d["n_spikes"].as_u64().unwrap() > 200 * 2 * 64, "{d}");
+}

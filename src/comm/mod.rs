@@ -27,8 +27,8 @@ pub trait Comm {
     /// Every process contributes `local` (spikes packed as `stamp << 32 |
     /// neuron`) and a stop request; `all` receives every process's
     /// contribution, concatenated in rank order. Returns whether any process
-    /// asked to stop.
-    fn all_gather_spikes(&self, local: &[u64], stop: bool, all: &mut Vec<u64>) -> bool;
+    /// asked to stop, and the bytes this process received.
+    fn all_gather_spikes(&self, local: &[u64], stop: bool, all: &mut Vec<u64>) -> Gathered;
 
     /// Element-wise sum over processes, in place.
     fn sum_u64(&self, v: &mut [u64]);
@@ -52,6 +52,15 @@ pub trait Comm {
     }
 }
 
+/// What [`Comm::all_gather_spikes`] tells besides the spikes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gathered {
+    /// Whether any process asked to stop.
+    pub stop: bool,
+    /// Bytes this process received (0 for one process).
+    pub bytes: u64,
+}
+
 /// The one process of a run without MPI: every collective is the identity.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Solo;
@@ -65,10 +74,10 @@ impl Comm for Solo {
         1
     }
 
-    fn all_gather_spikes(&self, local: &[u64], stop: bool, all: &mut Vec<u64>) -> bool {
+    fn all_gather_spikes(&self, local: &[u64], stop: bool, all: &mut Vec<u64>) -> Gathered {
         all.clear();
         all.extend_from_slice(local);
-        stop
+        Gathered { stop, bytes: 0 }
     }
 
     fn sum_u64(&self, _: &mut [u64]) {}
@@ -161,7 +170,7 @@ mod tests {
     #[test]
     fn solo_is_identity() {
         let mut all = Vec::new();
-        assert!(Solo.all_gather_spikes(&[1, 2], true, &mut all));
+        assert!(Solo.all_gather_spikes(&[1, 2], true, &mut all).stop);
         assert_eq!(all, vec![1, 2]);
         assert_eq!(broadcast_json(&Solo, &vec![1u8, 2]), vec![1, 2]);
         assert_eq!(Solo.gather_bytes(b"x"), Some(vec![b"x".to_vec()]));

@@ -1,17 +1,26 @@
 //! [`Comm`] over MPI (the `mpi` cargo feature, through rsmpi): the world
 //! communicator of `mpirun -np R`.
+//!
+//! A slice's spikes go in one `MPI_Allgather` of fixed-size blocks, as in
+//! NEST: each process sends its count (with its stop request in the top
+//! bit) and up to `capacity` spikes. Only when some process has more does a
+//! second round (`MPI_Allgatherv` of the exact counts) carry the slice, and
+//! every process then raises the capacity alike, since all know the counts.
 
-use super::Comm;
+use super::{Comm, Gathered};
 use mpi::collective::SystemOperation;
 use mpi::datatype::PartitionMut;
 use mpi::environment::Universe;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 use mpi::Count;
+use std::cell::Cell;
 
 /// The processes of `mpirun`; MPI is finalised when this is dropped.
 pub struct Mpi {
     world: SimpleCommunicator,
+    /// Spikes per process that fit the fixed-size round (the same on every process).
+    capacity: Cell<usize>,
     // dropped last: finalises MPI
     _universe: Universe,
 }
@@ -23,6 +32,7 @@ impl Mpi {
         let (universe, _) = mpi::initialize_with_threading(mpi::Threading::Funneled)?;
         Some(Mpi {
             world: universe.world(),
+            capacity: Cell::new(INITIAL_CAPACITY),
             _universe: universe,
         })
     }
@@ -42,6 +52,24 @@ impl Mpi {
 
 /// The top bit of a process's spike count carries its stop request.
 const STOP_BIT: u64 = 1 << 63;
+/// Spikes per process of the first slices' fixed-size round.
+const INITIAL_CAPACITY: usize = 64;
+
+impl Mpi {
+    /// The slice's spikes of every process when some process has more than
+    /// fit the fixed-size round: a second round with the exact `counts`.
+    fn gather_exact(&self, local: &[u64], counts: &[u64], all: &mut Vec<u64>) -> u64 {
+        let (c, d, total) = Self::layout(counts);
+        all.clear();
+        all.resize(total.max(1), 0);
+        {
+            let mut part = PartitionMut::new(&mut all[..], c, &d[..]);
+            self.world.all_gather_varcount_into(local, &mut part);
+        }
+        all.truncate(total);
+        8 * total as u64
+    }
+}
 
 impl Comm for Mpi {
     fn rank(&self) -> usize {
@@ -52,20 +80,30 @@ impl Comm for Mpi {
         self.world.size() as usize
     }
 
-    fn all_gather_spikes(&self, local: &[u64], stop: bool, all: &mut Vec<u64>) -> bool {
-        let mine = local.len() as u64 | if stop { STOP_BIT } else { 0 };
-        let mut heads = vec![0u64; self.size()];
-        self.world.all_gather_into(&mine, &mut heads[..]);
-        let any_stop = heads.iter().any(|&h| h & STOP_BIT != 0);
+    fn all_gather_spikes(&self, local: &[u64], stop: bool, all: &mut Vec<u64>) -> Gathered {
+        let (cap, size) = (self.capacity.get(), self.size());
+        let block = 1 + cap;
+        let mut send = vec![0u64; block];
+        send[0] = local.len() as u64 | if stop { STOP_BIT } else { 0 };
+        let fit = local.len().min(cap);
+        send[1..1 + fit].copy_from_slice(&local[..fit]);
+        let mut recv = vec![0u64; size * block];
+        self.world.all_gather_into(&send[..], &mut recv[..]);
+        let heads: Vec<u64> = recv.iter().step_by(block).copied().collect();
+        let stop = heads.iter().any(|&h| h & STOP_BIT != 0);
         let counts: Vec<u64> = heads.iter().map(|&h| h & !STOP_BIT).collect();
-        let (c, d, total) = Self::layout(&counts);
-        all.clear();
-        if total > 0 {
-            all.resize(total, 0);
-            let mut part = PartitionMut::new(&mut all[..], c, &d[..]);
-            self.world.all_gather_varcount_into(local, &mut part);
+        let mut bytes = 8 * recv.len() as u64;
+        let most = counts.iter().copied().max().unwrap_or(0) as usize;
+        if most <= cap {
+            all.clear();
+            for (r, &c) in counts.iter().enumerate() {
+                all.extend_from_slice(&recv[r * block + 1..r * block + 1 + c as usize]);
+            }
+        } else {
+            bytes += self.gather_exact(local, &counts, all);
+            self.capacity.set(most.next_power_of_two());
         }
-        any_stop
+        Gathered { stop, bytes }
     }
 
     fn sum_u64(&self, v: &mut [u64]) {

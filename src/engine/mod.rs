@@ -320,9 +320,9 @@ impl<M: NeuronModel> Slicer<'_, M> {
                 .extend(o.lock().expect("outbox lock").iter().map(|&(t, i)| pack(t, i)));
         }
         let tic = Instant::now();
-        let stop = x.comm.all_gather_spikes(&x.local, !go_on, &mut x.all);
+        let got = x.comm.all_gather_spikes(&x.local, !go_on, &mut x.all);
         res.phases.exchange += tic.elapsed().as_secs_f64();
-        res.exchanged_bytes += 8 * (x.all.len() + x.comm.size()) as u64;
+        res.exchanged_bytes += got.bytes;
         x.all.sort_unstable();
         let mut g = self.gathered.write().expect("gather lock");
         let Gathered { spikes, snapshots } = &mut *g;
@@ -342,7 +342,7 @@ impl<M: NeuronModel> Slicer<'_, M> {
                 snapshots.push(PreTrace::default());
             }
         }
-        !stop
+        !got.stop
     }
 }
 
