@@ -82,6 +82,9 @@ impl Comm for Mpi {
 
     fn all_gather_spikes(&self, local: &[u64], stop: bool, all: &mut Vec<u64>) -> Gathered {
         let (cap, size) = (self.capacity.get(), self.size());
+        if size == 1 {
+            return super::Solo.all_gather_spikes(local, stop, all);
+        }
         let block = 1 + cap;
         let mut send = vec![0u64; block];
         send[0] = local.len() as u64 | if stop { STOP_BIT } else { 0 };
