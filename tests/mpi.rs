@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::{data_files, read, read_json, run_ok, tmp_files};
+use common::{data_files, read, read_json, run_ok, tmp_files, wait_for};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -156,18 +156,6 @@ fn mpirun_ok(np: usize, args: &[&str], out: &Path) -> String {
         assert_eq!(job.stderr(r), "", "process {r} of {np} printed something");
     }
     job.stderr(0)
-}
-
-/// Wait until `cond` holds, at most `limit`.
-fn wait_for(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let t = Instant::now();
-    while t.elapsed() < limit {
-        if cond() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    false
 }
 
 /// Parent pid and state of process `pid`, from /proc; None once it is gone.

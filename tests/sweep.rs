@@ -5,21 +5,11 @@
 
 mod common;
 
-use common::{assert_point_same, data_files, read, read_json, run_ok, scaling, stable_json, stderr, tmp_files};
+use common::{
+    assert_point_same, data_files, read, read_json, run_ok, scaling, stable_json, stderr, tmp_files, wait_for,
+};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// Wait until `cond` holds, at most `limit`.
-fn wait_for(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let t = Instant::now();
-    while t.elapsed() < limit {
-        if cond() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    false
-}
 
 fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
     let t = Instant::now();

@@ -160,8 +160,8 @@ impl ScalingFigure {
     }
 }
 
-/// Font sizes and widths of the figure (px at 300 dpi).
-const AXIS: AxisStyle = AxisStyle {
+/// Font sizes and widths of the figures' axes (px at 300 dpi).
+pub(crate) const AXIS: AxisStyle = AxisStyle {
     tick_font: 31.0,
     label_font: 35.0,
     line: 3,

@@ -14,11 +14,11 @@
 //! Sections without data are left out; the figure is 900 px wide (3 inch
 //! at 300 dpi) and as tall as its sections ([`ResourcesFigure::size`]).
 
-use super::figure::model_color;
+use super::figure::{model_color, AXIS};
 use super::plot::{
     draw_error_bar, draw_frame, draw_legend_columns, draw_line, draw_marker, font, left_margin, legend_columns_size,
-    legend_sample_centre, legend_size, pick_corner, short_number, text, Axis, AxisStyle, Corner, Dash, DrawResult,
-    Figure, LegendEntry, LegendStyle, Marker, Rect, SeriesStyle,
+    legend_sample_centre, legend_size, pick_corner, short_number, text, Axis, Corner, Dash, DrawResult, Figure,
+    LegendEntry, LegendStyle, Marker, Rect, SeriesStyle,
 };
 use super::resources::{strong_groups, weak_groups, ResourceTable};
 use super::table::Stat;
@@ -46,13 +46,6 @@ const WEAK_PANEL: i32 = 320;
 const GAP: i32 = 22;
 const BOTTOM: i32 = 122;
 const RIGHT: i32 = 36;
-
-const AXIS: AxisStyle = AxisStyle {
-    tick_font: 31.0,
-    label_font: 35.0,
-    line: 3,
-    tick_len: 12,
-};
 
 const LEGEND: LegendStyle = LegendStyle {
     font: 27.0,

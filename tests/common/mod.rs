@@ -137,3 +137,15 @@ pub fn assert_point_same(a: &Path, b: &Path, rel: &Path) {
         rel.display()
     );
 }
+
+/// Wait until `cond` holds, at most `limit`; whether it did.
+pub fn wait_for(limit: std::time::Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let t = std::time::Instant::now();
+    while t.elapsed() < limit {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    false
+}
