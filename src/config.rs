@@ -233,7 +233,6 @@ impl Sweep {
                 self.params.set(k, text).map_err(bare)?;
                 if k == "seed" {
                     self.seeds = vec![self.params.seed];
-                    self.seed_dirs = false;
                 }
             }
             _ => {
@@ -577,6 +576,10 @@ pub fn from_run_options_on(o: &RunOptions, processes: usize) -> Result<Sweep> {
     for (key, value, name) in o.flags() {
         sweep.set_from(key, Value::Text(&value), Origin::Flag(name))?;
     }
+    if o.seed.is_some() {
+        // one seed asked on the command line: results in the point directory itself
+        sweep.seed_dirs = false;
+    }
     if let Some(r) = o.repeats {
         if r == 0 || r > MAX_POINTS as u64 {
             return Err(Error::config(
@@ -690,6 +693,23 @@ mod tests {
             }
             e => panic!("{e:?}"),
         }
+    }
+
+    #[test]
+    fn only_the_seed_flag_drops_seed_directories() {
+        let o = RunOptions {
+            repeats: Some(3),
+            set: vec!["seed=5".into()],
+            ..Default::default()
+        };
+        let s = from_run_options(&o).unwrap();
+        assert_eq!((s.seeds.as_slice(), s.seed_dirs), (&[5][..], true));
+        let o = RunOptions {
+            seed: Some(5),
+            ..Default::default()
+        };
+        let s = from_run_options(&o).unwrap();
+        assert_eq!((s.seeds.as_slice(), s.seed_dirs), (&[5][..], false));
     }
 
     #[test]
