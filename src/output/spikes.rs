@@ -58,20 +58,19 @@ impl SpikeStream {
     /// steps of `h` ms.
     pub fn create(path: &Path, version: &str, h: f64) -> Result<Self> {
         let tmp = super::atomic::temp_path(path)?;
-        let mut w = std::fs::File::create(&tmp)
+        let w = std::fs::File::create(&tmp)
             .map(|f| std::io::BufWriter::with_capacity(1 << 20, f))
             .map_err(|e| Error::io("cannot write", path, e))?;
+        // from here on, dropping the stream removes the temporary file
         let mut s = SpikeStream {
             path: path.to_path_buf(),
             tmp,
-            w: None,
+            w: Some(w),
             h,
             error: None,
         };
-        if let Err(e) = write_header(&mut w, version) {
-            return Err(Error::io("cannot write", path, e));
-        }
-        s.w = Some(w);
+        let w = s.w.as_mut().expect("just set");
+        write_header(w, version).map_err(|e| Error::io("cannot write", path, e))?;
         Ok(s)
     }
 
