@@ -187,7 +187,7 @@ pub fn print_completions(shell: clap_complete::Shell) -> Result<()> {
     let mut cmd = Cli::command();
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, "scaling", &mut out);
-    write_stdout(&out)
+    crate::output::write_stdout(&out)
 }
 
 /// Write the man page (roff) to stdout.
@@ -196,19 +196,7 @@ pub fn print_man() -> Result<()> {
     clap_mangen::Man::new(Cli::command())
         .render(&mut out)
         .map_err(|e| Error::io("cannot render", std::path::Path::new("the man page"), e))?;
-    write_stdout(&out)
-}
-
-/// Write `bytes` to stdout; a closed pipe (`scaling man | head`) is not an error.
-fn write_stdout(bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|_| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Error::io("cannot write", std::path::Path::new("stdout"), e))
-        }
-        _ => Ok(()),
-    }
+    crate::output::write_stdout(&out)
 }
 
 #[cfg(test)]

@@ -93,17 +93,6 @@ fn load_filtered(dir: &Path, models: Option<&[ModelKind]>, warn: &dyn Fn(&str)) 
     Ok(tree)
 }
 
-/// Write `s` to stdout; a closed pipe (`scaling analyse | head`) is not an
-/// error.
-fn emit(s: &str) -> Result<()> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("cannot write", Path::new("stdout"), e)),
-        _ => Ok(()),
-    }
-}
-
 /// Run the analysis: load the tree(s), print and write the tables, draw
 /// the scaling figure, the resources figure (if the tree compares compute
 /// resources) and the per-run figures.
@@ -218,7 +207,7 @@ fn print_tables(
         }
         let s = serde_json::to_string_pretty(&v)
             .map_err(|e| Error::io("cannot format JSON for", Path::new("stdout"), e.into()))?;
-        emit(&(s + "\n"))
+        crate::output::write_stdout((s + "\n").as_bytes())
     } else if !opts.quiet {
         let mut s = table::to_text(main, &main_title(opts));
         if let Some(c) = compare {
@@ -229,7 +218,7 @@ fn print_tables(
             s.push('\n');
             s.push_str(&resources::to_text(rt, &resources_title(opts)));
         }
-        emit(&s)
+        crate::output::write_stdout(s.as_bytes())
     } else {
         Ok(())
     }

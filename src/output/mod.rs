@@ -58,3 +58,14 @@ pub fn json_text<T: serde::Serialize + ?Sized>(value: &T, path: &Path) -> Result
 pub fn write_json<T: serde::Serialize + ?Sized>(path: &Path, value: &T) -> Result<()> {
     atomic::write_bytes(path, json_text(value, path)?.as_bytes())
 }
+
+/// Write `bytes` to stdout; a closed pipe (`scaling analyse | head`) is not
+/// an error.
+pub fn write_stdout(bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("cannot write", Path::new("stdout"), e)),
+        _ => Ok(()),
+    }
+}
