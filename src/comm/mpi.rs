@@ -14,13 +14,15 @@ use mpi::environment::Universe;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 use mpi::Count;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 /// The processes of `mpirun`; MPI is finalised when this is dropped.
 pub struct Mpi {
     world: SimpleCommunicator,
     /// Spikes per process that fit the fixed-size round (the same on every process).
     capacity: Cell<usize>,
+    /// The fixed-size round's send and receive buffers, kept across slices.
+    blocks: RefCell<(Vec<u64>, Vec<u64>)>,
     // dropped last: finalises MPI
     _universe: Universe,
 }
@@ -33,6 +35,7 @@ impl Mpi {
         Some(Mpi {
             world: universe.world(),
             capacity: Cell::new(INITIAL_CAPACITY),
+            blocks: RefCell::new((Vec::new(), Vec::new())),
             _universe: universe,
         })
     }
@@ -86,11 +89,14 @@ impl Comm for Mpi {
             return super::Solo.all_gather_spikes(local, stop, all);
         }
         let block = 1 + cap;
-        let mut send = vec![0u64; block];
+        let mut blocks = self.blocks.borrow_mut();
+        let (send, recv) = &mut *blocks;
+        send.clear();
+        send.resize(block, 0);
         send[0] = local.len() as u64 | if stop { STOP_BIT } else { 0 };
         let fit = local.len().min(cap);
         send[1..1 + fit].copy_from_slice(&local[..fit]);
-        let mut recv = vec![0u64; size * block];
+        recv.resize(size * block, 0);
         self.world.all_gather_into(&send[..], &mut recv[..]);
         let heads: Vec<u64> = recv.iter().step_by(block).copied().collect();
         let stop = heads.iter().any(|&h| h & STOP_BIT != 0);
