@@ -170,7 +170,7 @@ fn whole(c: &mut Criterion) {
         g.bench_function(format!("{name}/N=1250 T=100ms build+sim"), |b| {
             b.iter_batched(
                 || p.clone(),
-                |p| scaling::simulate::run(kind, &p, 1, &scaling::comm::Solo, None, |_, _| true).unwrap(),
+                |p| scaling::simulate::run(kind, &p, 1, &scaling::comm::Solo, None, |_| true).unwrap(),
                 BatchSize::LargeInput,
             )
         });

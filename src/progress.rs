@@ -2,11 +2,13 @@
 //!
 //! [`Reporter`] prints lines to stderr and, only when stderr is a terminal,
 //! a progress display for the point in progress, redrawn in place by
-//! `indicatif`: the point's label on one line, and under it a bar with
-//! simulated time, wall time, real-time factor and ETA, cut to the
-//! terminal's width. When stderr is not a terminal (a log file, a pipe,
+//! `indicatif`: the point's label on one line, and under it a bar, first of
+//! the network's construction (synapses, ETA; [`build_text`]), then of the
+//! simulation (simulated time, wall time, real-time factor and ETA), cut to
+//! the terminal's width. When stderr is not a terminal (a log file, a pipe,
 //! Slurm) there are no control codes: only whole lines, plus one progress
-//! line ([`progress_text`]) per [`LOG_EVERY`] of a long point. `--quiet`
+//! line ([`build_text`], [`progress_text`]) per [`LOG_EVERY`] of a long
+//! point. `--quiet`
 //! silences everything but errors.
 //!
 //! [`stop_flag`] installs a Ctrl-C (SIGINT/SIGTERM) handler that sets a
@@ -136,6 +138,27 @@ impl Reporter {
         }
     }
 
+    /// `work` of `total` units of the network's build are done
+    /// ([`crate::network::WORK_PER_SYNAPSE`] per synapse).
+    pub fn build_tick(&mut self, work: u64, total: u64) {
+        if self.quiet {
+            return;
+        }
+        let Some(pt) = self.point.as_mut() else {
+            return;
+        };
+        let now = Instant::now();
+        let text = build_text(work, total, (now - pt.started).as_secs_f64());
+        if let Some(bar) = &pt.bar {
+            bar.set_length(total);
+            bar.set_position(work);
+            bar.set_message(text);
+        } else if now - pt.last_log >= LOG_EVERY {
+            eprintln!("{} {text}", pt.tag);
+            pt.last_log = now;
+        }
+    }
+
     /// The point is over (finished or not): remove the progress display.
     pub fn end_point(&mut self) {
         if let Some(bar) = self.point.take().and_then(|p| p.bar) {
@@ -196,6 +219,36 @@ pub fn stats_text(steps: (usize, usize, usize), dt_ms: f64, wall_s: (f64, f64)) 
     )
 }
 
+/// The numbers of a build's progress line: synapses, share done, wall time
+/// since the point started (s) and ETA (extrapolated linearly), for `work`
+/// of `total` units ([`crate::network::WORK_PER_SYNAPSE`] per synapse).
+pub fn build_text(work: u64, total: u64, wall_s: f64) -> String {
+    let frac = if total == 0 { 1.0 } else { work as f64 / total as f64 };
+    let eta = if frac > 0.0 {
+        wall_s * (1.0 - frac) / frac
+    } else {
+        f64::NAN
+    };
+    format!(
+        "building: {:.0}% of {} synapses, wall {}, ETA {}",
+        100.0 * frac,
+        count(total / crate::network::WORK_PER_SYNAPSE),
+        duration(wall_s),
+        duration(eta)
+    )
+}
+
+/// A count with an SI suffix: `950`, `12.5k`, `1.25M`, `1.25G`.
+fn count(n: u64) -> String {
+    let x = n as f64;
+    match x {
+        _ if x >= 1e9 => format!("{:.3}G", x / 1e9),
+        _ if x >= 1e6 => format!("{:.3}M", x / 1e6),
+        _ if x >= 1e4 => format!("{:.1}k", x / 1e3),
+        _ => format!("{n}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,6 +264,10 @@ mod tests {
         let t = progress_text("x", (0, 8000, 8000), 0.125, (1.5, 1.0), true);
         assert!(t.contains("[############]") && t.contains("1.00x real time"), "{t}");
         assert!(t.contains("ETA 0.00 s") && !t.contains('\x1b') && !t.contains('\r'));
+        let t = build_text(1_000_000_000, 5_000_000_000, 10.0);
+        assert_eq!(t, "building: 20% of 1.250G synapses, wall 10.0 s, ETA 40.0 s");
+        let t = build_text(0, 50_000, 0.1);
+        assert!(t.contains("0% of 12.5k synapses") && t.contains("ETA ?"), "{t}");
         let t = progress_text("x", (0, 0, 8000), 0.125, (0.0, 0.0), true);
         assert!(t.contains("?x real time") && t.contains("ETA ?"), "{t}");
     }

@@ -14,7 +14,7 @@ use crate::comm::Comm;
 use crate::engine::{EngineConfig, SimResult, Simulation, SpikeSink};
 use crate::error::{Error, Result};
 use crate::models::{ModelKind, ModelVisitor, NeuronModel};
-use crate::network::{build_share, Layout, Network};
+use crate::network::{build_share, split, BuildProgress, Layout, Network, WORK_PER_SYNAPSE};
 use crate::output::data_json::RunRecord;
 use crate::params::{Derived, Params};
 use crate::plasticity::StdpPl;
@@ -35,19 +35,43 @@ pub struct PointResult {
     pub subset: Vec<(u32, u32, f64)>,
 }
 
+/// How far a point has come, as its progress callback hears it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Building this process's share of the network: `work` of `total`
+    /// units done, [`WORK_PER_SYNAPSE`] units per synapse.
+    Build {
+        /// Work units done.
+        work: u64,
+        /// Work units of the whole build.
+        total: u64,
+    },
+    /// Simulating: `steps` of `total` steps done.
+    Sim {
+        /// Steps simulated.
+        steps: usize,
+        /// Steps to simulate.
+        total: usize,
+    },
+}
+
+/// How often the build reports its progress.
+const BUILD_TICK: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Run one point with `threads` workers (and partitions) on this process,
 /// together with every other process of `comm`; `spikes`, if given,
 /// receives every slice's spikes as (step stamp, neuron) in time order;
-/// `progress(steps_done, steps_total)` is called after each slice and stops
-/// the point (with [`Error::Interrupted`], on every process) by returning
-/// false.
+/// `progress` hears of the build every 0.1 s and of the simulation after
+/// each slice, and stops the point (with [`Error::Interrupted`], on every
+/// process) by returning false. A build on several processes runs to its
+/// end (they stop together at the first slice).
 pub fn run(
     kind: ModelKind,
     p: &Params,
     threads: usize,
     comm: &dyn Comm,
     spikes: Option<SpikeSink<'_>>,
-    progress: impl FnMut(usize, usize) -> bool,
+    progress: impl FnMut(Stage) -> bool,
 ) -> Result<PointResult> {
     let d = p.derive()?;
     let workers = threads.max(1) * comm.size();
@@ -87,7 +111,7 @@ struct Simulate<'a, 's, F> {
     progress: F,
 }
 
-impl<F: FnMut(usize, usize) -> bool> ModelVisitor for Simulate<'_, '_, F> {
+impl<F: FnMut(Stage) -> bool> ModelVisitor for Simulate<'_, '_, F> {
     type Output = Result<PointResult>;
 
     fn visit<M: NeuronModel>(mut self, model: &M) -> Result<PointResult> {
@@ -101,15 +125,20 @@ impl<F: FnMut(usize, usize) -> bool> ModelVisitor for Simulate<'_, '_, F> {
             .num_threads(t)
             .build()
             .map_err(|e| Error::config("--threads", format!("cannot start {t} threads: {e}")))?;
+        let net = self.build(&pool, t * size, rank * t..(rank + 1) * t)?;
         let mut sim = pool.install(|| {
-            let net = build_network(p, d, t * size, rank * t..(rank + 1) * t);
             let stdp = StdpPl::new(p, d.delay_steps, d.steps);
             Simulation::new(model, stdp, net, engine_config(p, d))
         });
         let build_time = t_build.elapsed().as_secs_f64();
         let t_sim = Instant::now();
         let record = self.spikes.as_mut().map(|s| &mut **s as SpikeSink<'_>);
-        let res = sim.run(comm, record, |done| (self.progress)(done, d.steps));
+        let res = sim.run(comm, record, |done| {
+            (self.progress)(Stage::Sim {
+                steps: done,
+                total: d.steps,
+            })
+        });
         let sim_time = t_sim.elapsed().as_secs_f64();
         if res.steps_done < d.steps {
             return Err(Error::Interrupted(format!(
@@ -143,10 +172,51 @@ impl<F: FnMut(usize, usize) -> bool> ModelVisitor for Simulate<'_, '_, F> {
     }
 }
 
-/// Create and connect the partitions `share` of the network of `p` in
-/// `parts` partitions.
-fn build_network(p: &Params, d: &Derived, parts: usize, share: std::ops::Range<usize>) -> Network {
-    let layout = Layout {
+impl<F: FnMut(Stage) -> bool> Simulate<'_, '_, F> {
+    /// Build the partitions `share` of `parts` on `pool`, telling the
+    /// progress callback how far it is every [`BUILD_TICK`] (on this
+    /// thread: the callback need not be `Send`); a callback that returns
+    /// false stops the build if this is the only process.
+    fn build(&mut self, pool: &rayon::ThreadPool, parts: usize, share: std::ops::Range<usize>) -> Result<Network> {
+        let layout = layout(self.p, self.d);
+        let total = WORK_PER_SYNAPSE * share_synapses(&layout, parts, share.clone());
+        let prog = BuildProgress::default();
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let net = std::thread::scope(|scope| {
+            let builder = scope.spawn(|| {
+                let net = pool.install(|| build_share(&layout, parts, share, &prog));
+                done_tx.send(()).ok();
+                net
+            });
+            while done_rx.recv_timeout(BUILD_TICK).is_err() {
+                let work = prog.work.load(std::sync::atomic::Ordering::Relaxed);
+                if !(self.progress)(Stage::Build { work, total }) && self.comm.size() == 1 {
+                    prog.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+            builder.join().expect("build thread")
+        });
+        net.ok_or_else(|| {
+            Error::Interrupted(format!(
+                "{} N={} stopped while building the network",
+                self.kind.name(),
+                self.p.N
+            ))
+        })
+    }
+}
+
+/// The synapses onto the partitions `share` of `parts`.
+fn share_synapses(l: &Layout, parts: usize, share: std::ops::Range<usize>) -> u64 {
+    let all = split(l.n, l.n_e, parts);
+    let share = share.start.min(all.len())..share.end.min(all.len());
+    let targets: usize = all[share].iter().map(|(e, i)| e.len() + i.len()).sum();
+    (targets * (l.k_e + l.k_i)) as u64
+}
+
+/// The connectivity of `p`.
+fn layout(p: &Params, d: &Derived) -> Layout {
+    Layout {
         n: p.N,
         n_e: d.N_E,
         k_e: d.K_E,
@@ -154,8 +224,7 @@ fn build_network(p: &Params, d: &Derived, parts: usize, share: std::ops::Range<u
         w_exc: d.I_E,
         w_inh: d.I_I,
         seed: p.seed,
-    };
-    build_share(&layout, parts, share)
+    }
 }
 
 /// The E->E synapses among the first [`SUBSET`] E neurons of every process,

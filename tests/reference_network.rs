@@ -34,7 +34,7 @@ fn check(kind: ModelKind, n: usize) {
                 seed,
                 ..Params::default()
             };
-            scaling::simulate::run(kind, &p, 2, &scaling::comm::Solo, None, |_, _| true)
+            scaling::simulate::run(kind, &p, 2, &scaling::comm::Solo, None, |_| true)
                 .unwrap()
                 .record
         })
@@ -154,7 +154,7 @@ fn iaf_psc_alpha_n1250_rate_distribution_matches_nest() {
                 seed,
                 ..Params::default()
             };
-            scaling::simulate::run(ModelKind::IafPscAlpha, &p, 2, &scaling::comm::Solo, None, |_, _| true)
+            scaling::simulate::run(ModelKind::IafPscAlpha, &p, 2, &scaling::comm::Solo, None, |_| true)
                 .unwrap()
                 .record
                 .rate

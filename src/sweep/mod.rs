@@ -50,6 +50,7 @@ use crate::output::{self, spikes::SpikeStream};
 use crate::point::Point;
 use crate::progress::{self, Reporter};
 use crate::simulate;
+use crate::simulate::Stage;
 use crate::units::{bytes, duration};
 use manifest::{Manifest, Status};
 use resume::Todo;
@@ -258,8 +259,11 @@ impl PointRun<'_> {
         let mut push = stream.as_mut().map(|s| move |spikes: &[(u32, u32)]| s.push(spikes));
         let record = push.as_mut().map(|f| f as crate::engine::SpikeSink<'_>);
         rep.start_point(tag);
-        let res = simulate::run(pt.model, &p, threads, comm, record, |done, total| {
-            rep.tick(done, total, p.dt);
+        let res = simulate::run(pt.model, &p, threads, comm, record, |stage| {
+            match stage {
+                Stage::Build { work, total } => rep.build_tick(work, total),
+                Stage::Sim { steps, total } => rep.tick(steps, total, p.dt),
+            }
             !self.stop.load(Ordering::SeqCst)
         });
         rep.end_point();
