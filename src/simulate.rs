@@ -150,7 +150,7 @@ impl<F: FnMut(Stage) -> bool> ModelVisitor for Simulate<'_, '_, F> {
             )));
         }
         let subset = gather_subset(comm, sim.network().plastic_subset(SUBSET));
-        let mut record = measure(p, d, &res, sim.network(), &subset, comm);
+        let mut record = measure(p, d, &res, sim.network(), &subset, comm, &pool);
         // the slowest process's times: every process waits for it at the end
         let mut times = [build_time, sim_time];
         comm.max_f64(&mut times);
@@ -272,7 +272,8 @@ fn engine_config(p: &Params, d: &Derived) -> EngineConfig {
 
 /// The statistics of a finished simulation: rates, weights of the subset
 /// and of every E->E synapse (over every process of `comm`), counters.
-/// Timings, memory, threads and model are left for the caller.
+/// Timings, memory, threads and model are left for the caller; the passes
+/// over the weights run on `pool`.
 fn measure(
     p: &Params,
     d: &Derived,
@@ -280,9 +281,12 @@ fn measure(
     net: &Network,
     subset: &[(u32, u32, f64)],
     comm: &dyn Comm,
+    pool: &rayon::ThreadPool,
 ) -> RunRecord {
-    let sub = summarise(|f| subset.iter().for_each(|&(_, _, w)| f(w)));
-    let all: Summary = summarise_over(comm, |f| net.for_each_plastic(usize::MAX, |_, _, w| f(w)));
+    let sub: Vec<f64> = subset.iter().map(|&(_, _, w)| w).collect();
+    let sub = summarise(&[&sub]);
+    let runs: Vec<&[f64]> = net.parts.iter().map(|p| p.pl_weights.as_slice()).collect();
+    let all: Summary = summarise_over(comm, &runs, Some(pool));
     let mut counters = [net.n_synapses(), res.synaptic_events, res.external_events];
     comm.sum_u64(&mut counters);
     let [n_synapses, synaptic_events, external_events] = counters;

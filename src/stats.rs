@@ -6,6 +6,7 @@
 //! processes, never by gathering or sorting the values.
 
 use crate::comm::{Comm, Solo};
+use rayon::prelude::*;
 
 /// Summary of a population of values (pA for weights).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -26,19 +27,81 @@ pub struct Summary {
     pub zero_fraction: f64,
 }
 
-/// Summarise the non-negative finite values that `visit(f)` produces on
-/// this process (it calls `f` once per value, the same values every time
-/// it is called), together with those of every other process of `comm`.
-pub fn summarise_over(comm: &dyn Comm, visit: impl Fn(&mut dyn FnMut(f64))) -> Summary {
-    let (mut n, mut zeros, mut sum) = (0u64, 0u64, ExactSum::default());
-    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
-    visit(&mut |x| {
-        n += 1;
-        sum.add(x);
-        zeros += (x == 0.0) as u64;
-        min = min.min(x);
-        max = max.max(x);
+/// Values per parallel task of a pass.
+const CHUNK: usize = 1 << 16;
+
+/// The values of `runs`, in chunks for parallel passes (on the current
+/// rayon pool); every statistic here is independent of the order.
+fn chunks<'a>(runs: &'a [&'a [f64]]) -> impl ParallelIterator<Item = &'a [f64]> {
+    runs.par_iter().flat_map(|r| r.par_chunks(CHUNK))
+}
+
+/// Count, zeros, exact sum, minimum and maximum of some values.
+#[derive(Debug, Clone)]
+struct Moments {
+    n: u64,
+    zeros: u64,
+    sum: ExactSum,
+    min: f64,
+    max: f64,
+}
+
+impl Moments {
+    fn empty() -> Self {
+        Moments {
+            n: 0,
+            zeros: 0,
+            sum: ExactSum::default(),
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+
+    fn of(values: &[f64]) -> Self {
+        let mut m = Moments::empty();
+        for &x in values {
+            m.sum.add(x);
+            m.zeros += (x == 0.0) as u64;
+            m.min = m.min.min(x);
+            m.max = m.max.max(x);
+        }
+        m.n = values.len() as u64;
+        m
+    }
+
+    fn merge(mut self, o: Moments) -> Self {
+        self.n += o.n;
+        self.zeros += o.zeros;
+        self.sum.merge(&o.sum);
+        self.min = self.min.min(o.min);
+        self.max = self.max.max(o.max);
+        self
+    }
+}
+
+/// Run `f` on `pool`, or on the current rayon pool if there is none.
+fn on<R: Send>(pool: Option<&rayon::ThreadPool>, f: impl FnOnce() -> R + Send) -> R {
+    match pool {
+        Some(p) => p.install(f),
+        None => f(),
+    }
+}
+
+/// Summarise the non-negative finite values in `runs` on this process,
+/// together with those of every other process of `comm`. The passes over
+/// the values run in parallel on `pool` (or the current rayon pool); the
+/// exchanges with the other processes stay on the calling thread.
+pub fn summarise_over(comm: &dyn Comm, runs: &[&[f64]], pool: Option<&rayon::ThreadPool>) -> Summary {
+    let m = on(pool, || {
+        chunks(runs).map(Moments::of).reduce(Moments::empty, Moments::merge)
     });
+    let Moments {
+        n,
+        zeros,
+        mut sum,
+        min,
+        max,
+    } = m;
     let mut counts = [n, zeros];
     comm.sum_u64(&mut counts);
     let [n, zeros] = counts;
@@ -58,13 +121,23 @@ pub fn summarise_over(comm: &dyn Comm, visit: impl Fn(&mut dyn FnMut(f64))) -> S
     }
     sum.reduce(comm);
     let mean = sum.value() / n as f64;
-    let mut ss = ExactSum::default();
-    visit(&mut |x| ss.add((x - mean) * (x - mean)));
+    let mut ss = on(pool, || {
+        chunks(runs)
+            .map(|c| {
+                let mut ss = ExactSum::default();
+                c.iter().for_each(|&x| ss.add((x - mean) * (x - mean)));
+                ss
+            })
+            .reduce(ExactSum::default, |mut a, b| {
+                a.merge(&b);
+                a
+            })
+    });
     ss.reduce(comm);
     let median = if n % 2 == 1 {
-        nth(comm, &visit, n / 2)
+        nth(comm, runs, pool, n / 2)
     } else {
-        0.5 * (nth(comm, &visit, n / 2 - 1) + nth(comm, &visit, n / 2))
+        0.5 * (nth(comm, runs, pool, n / 2 - 1) + nth(comm, runs, pool, n / 2))
     };
     Summary {
         n,
@@ -78,8 +151,8 @@ pub fn summarise_over(comm: &dyn Comm, visit: impl Fn(&mut dyn FnMut(f64))) -> S
 }
 
 /// [`summarise_over`] the values of this process alone.
-pub fn summarise(visit: impl Fn(&mut dyn FnMut(f64))) -> Summary {
-    summarise_over(&Solo, visit)
+pub fn summarise(runs: &[&[f64]]) -> Summary {
+    summarise_over(&Solo, runs, None)
 }
 
 /// Limbs of an [`ExactSum`]: 64 bits each, from 2^-1074 (the smallest
@@ -219,7 +292,7 @@ impl ExactSum {
 /// process) the bucket holding rank k is small enough to copy and select
 /// in. Memory stays bounded (at most [`COPY_LIMIT`] values) even when most
 /// values are equal.
-fn nth(comm: &dyn Comm, visit: &impl Fn(&mut dyn FnMut(f64)), k: u64) -> f64 {
+fn nth(comm: &dyn Comm, runs: &[&[f64]], pool: Option<&rayon::ThreadPool>, k: u64) -> f64 {
     let mut prefix = 0u64; // bits above `shift` fixed so far
     let mut k = k;
     let mut shift = 64u32;
@@ -227,12 +300,27 @@ fn nth(comm: &dyn Comm, visit: &impl Fn(&mut dyn FnMut(f64)), k: u64) -> f64 {
         let high = shift; // bits at and above `high` must equal `prefix`
         shift -= 16;
         let matches = |b: u64| high == 64 || (b >> high) == (prefix >> high);
-        let mut counts = vec![0u64; 1 << 16];
-        visit(&mut |x| {
-            let b = x.to_bits();
-            if matches(b) {
-                counts[((b >> shift) & 0xFFFF) as usize] += 1;
-            }
+        let mut counts = on(pool, || {
+            chunks(runs)
+                .fold(
+                    || vec![0u64; 1 << 16],
+                    |mut counts, c| {
+                        for &x in c {
+                            let b = x.to_bits();
+                            if matches(b) {
+                                counts[((b >> shift) & 0xFFFF) as usize] += 1;
+                            }
+                        }
+                        counts
+                    },
+                )
+                .reduce(
+                    || vec![0u64; 1 << 16],
+                    |mut a, b| {
+                        a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                        a
+                    },
+                )
         });
         comm.sum_u64(&mut counts);
         let (mut acc, mut bucket) = (0u64, 0u64);
@@ -252,11 +340,14 @@ fn nth(comm: &dyn Comm, visit: &impl Fn(&mut dyn FnMut(f64)), k: u64) -> f64 {
         // one process may select in a copy of the bucket; several go on with
         // summed counts (the same value either way: the exact k-th)
         if comm.size() == 1 && size as usize <= COPY_LIMIT {
-            let mut inside = Vec::with_capacity(size as usize);
-            visit(&mut |x| {
-                if (x.to_bits() >> shift) == (prefix >> shift) {
-                    inside.push(x);
-                }
+            let mut inside: Vec<f64> = on(pool, || {
+                chunks(runs)
+                    .flat_map_iter(|c| {
+                        c.iter()
+                            .copied()
+                            .filter(|x| (x.to_bits() >> shift) == (prefix >> shift))
+                    })
+                    .collect()
             });
             return *inside.select_nth_unstable_by(k as usize, |a, b| a.total_cmp(b)).1;
         }
@@ -271,7 +362,19 @@ mod tests {
     use super::*;
 
     fn of(v: &[f64]) -> Summary {
-        summarise(|f| v.iter().for_each(|&x| f(x)))
+        summarise(&[v])
+    }
+
+    #[test]
+    fn runs_and_chunks_do_not_change_the_summary() {
+        let v: Vec<f64> = (0..300_001).map(|i| ((i as f64) * 0.37).sin().abs() * 50.0).collect();
+        let one = of(&v);
+        let (a, b) = v.split_at(123_457);
+        let (b, c) = b.split_at(70_001);
+        assert_eq!(summarise(&[c, a, &[], b]), one);
+        let mut sorted = v.clone();
+        sorted.sort_by(|a, b| a.total_cmp(b));
+        assert_eq!(one.median, sorted[150_000]);
     }
 
     #[test]
