@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""End-to-end benchmark: `scaling` and (when installed) NEST on the same
-sweep points, alternating, on the same machine.
+"""End-to-end benchmark: `scaling` and (when installed) NEST and Brian2 on the
+same sweep points, alternating, on the same machine.
 
     cargo build --release
     python3 side-by-side/side_by_side.py --N 1250,12500 --models iaf,ignore [--T 10000] [--threads 2]
-                                         [--repeats 1] [--nest auto|off|/path/to/python] [--json out.json]
+                                         [--repeats 1] [--nest auto|off|/path/to/python]
+                                         [--brian2 auto|off|/path/to/python] [--json out.json]
 
 For every (N, model) and repeat it runs `scaling run` in a fresh process
 (so peak memory is that point's), then NEST through side-by-side/nest_driver.py,
@@ -13,6 +14,15 @@ memory and the NEST/scaling ratios; with --repeats R > 1 it ends with the
 best of the R runs of each simulator (minimum times) and their ratios. Only the Python standard library is
 needed; NEST is used only if `--nest` names a Python that can import it
 (`auto` tries python3 and the interpreter of $NEST_PYTHON).
+
+Brian2 (C++ standalone, through side-by-side/brian2_driver.py) is used the same
+way if `--brian2` names a Python that can import brian2 (`auto` tries
+$BRIAN2_PYTHON, this interpreter and python3). Its columns: build (network
+construction in Python and in the binary, without the C++ compilation), sim
+(the binary's own timing of the simulation loop), peak memory (Python process
+plus binary), and the Brian2/scaling sim ratio; the compile time of each point
+is in the JSON (`brian2.compile_time`, tens of seconds: every point is a new
+project).
 """
 import argparse, json, os, shutil, subprocess, sys, tempfile
 
@@ -22,17 +32,26 @@ MODELS = {"iaf": "iaf_psc_alpha", "iaf_psc_alpha": "iaf_psc_alpha",
           "ignore": "ignore_and_fire", "ignore_and_fire": "ignore_and_fire"}
 
 
-def find_nest(choice):
+def find_python(choice, module, env):
+    """A Python that can import `module`: `choice`, or for "auto" $env, this interpreter, python3."""
     if choice == "off":
         return None
-    cands = [choice] if choice != "auto" else [os.environ.get("NEST_PYTHON"), sys.executable, "python3"]
+    cands = [choice] if choice != "auto" else [os.environ.get(env), sys.executable, "python3"]
     for py in filter(None, cands):
         try:
-            subprocess.run([py, "-c", "import nest"], check=True, capture_output=True, timeout=120)
+            subprocess.run([py, "-c", f"import {module}"], check=True, capture_output=True, timeout=120)
             return py
         except Exception:
             continue
     return None
+
+
+def find_nest(choice):
+    return find_python(choice, "nest", "NEST_PYTHON")
+
+
+def find_brian2(choice):
+    return find_python(choice, "brian2", "BRIAN2_PYTHON")
 
 
 def run_scaling(exe, model, n, T, threads):
@@ -52,6 +71,12 @@ def run_nest(py, model, n, T, threads):
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+def run_brian2(py, model, n, T, threads):
+    r = subprocess.run([py, os.path.join(HERE, "brian2_driver.py"), model, str(n), "--T", str(T),
+                        "--threads", str(threads)], check=True, capture_output=True, text=True)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
 def mb(x):
     return f"{x / 1e6:.0f}" if x else "-"
 
@@ -64,6 +89,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--nest", default="auto")
+    ap.add_argument("--brian2", default="auto")
     ap.add_argument("--scaling", default=os.path.join(ROOT, "target", "release", "scaling"))
     ap.add_argument("--json", help="write all measurements to this file")
     a = ap.parse_args()
@@ -75,12 +101,16 @@ def main():
     except (ValueError, KeyError) as e:
         sys.exit(f"error: bad --N or --models ({e}); e.g. --N 1250,12500 --models iaf,ignore")
     nest_py = find_nest(a.nest)
+    brian2_py = find_brian2(a.brian2)
     print(f"# NEST: {'python ' + nest_py if nest_py else 'not found, scaling only'}; T = {a.T} ms, "
           f"{a.threads} threads", flush=True)
+    if a.brian2 != "off":
+        print(f"# Brian2: {'python ' + brian2_py if brian2_py else 'not found'}", flush=True)
     rows = []
+    b2_hdr = f" | {'B2 bld':>8} {'B2 sim':>8} {'B2 MB':>7} {'B2 x':>6}" if brian2_py else ""
     hdr = (f"{'N':>6} {'model':16} {'build s':>8} {'sim s':>8} {'RTF':>6} {'Mev/s':>7} {'RSS MB':>7}"
            + (f" | {'NEST bld':>8} {'NEST sim':>8} {'NEST MB':>7} | {'sim x':>6} {'build x':>7} {'mem x':>6}"
-              if nest_py else ""))
+              if nest_py else "") + b2_hdr)
     print(hdr)
     for n in sizes:
         for model in models:
@@ -97,6 +127,11 @@ def main():
                     line += (f" | {nst['build_time']:8.3f} {nst['sim_time']:8.3f} {mb(nst['peak_rss_bytes']):>7} | "
                              f"{nst['sim_time'] / s['sim_time']:6.1f} {nst['build_time'] / s['build_time']:7.1f} "
                              f"{nst['peak_rss_bytes'] / max(1, s.get('peak_rss_bytes') or 1):6.1f}")
+                if brian2_py:
+                    b2r = run_brian2(brian2_py, model, n, a.T, a.threads)
+                    row["brian2"] = b2r
+                    line += (f" | {b2r['build_time']:8.3f} {b2r['sim_time']:8.3f} {mb(b2r['peak_rss_bytes']):>7} "
+                             f"{b2r['sim_time'] / s['sim_time']:6.1f}")
                 print(line, flush=True)
                 rows.append(row)
     if a.repeats > 1:
@@ -104,7 +139,7 @@ def main():
         print(f"\n# best of {a.repeats} (minimum time of each simulator)")
         print(f"{'N':>6} {'model':16} {'build s':>8} {'sim s':>8} {'RSS MB':>7}"
               + (f" | {'NEST bld':>8} {'NEST sim':>8} {'NEST MB':>7} | {'sim x':>6} {'build x':>7} {'mem x':>6}"
-                 if nest_py else ""))
+                 if nest_py else "") + b2_hdr)
         for n in sizes:
             for model in models:
                 rs = [r for r in rows if r["N"] == n and r["model"] == model]
@@ -118,6 +153,10 @@ def main():
                              f"{best('nest', 'sim_time') / best('scaling', 'sim_time'):6.1f} "
                              f"{best('nest', 'build_time') / best('scaling', 'build_time'):7.1f} "
                              f"{nrss / max(1, rss):6.1f}")
+                if brian2_py:
+                    brss = max(r["brian2"]["peak_rss_bytes"] for r in rs)
+                    line += (f" | {best('brian2', 'build_time'):8.3f} {best('brian2', 'sim_time'):8.3f} "
+                             f"{mb(brss):>7} {best('brian2', 'sim_time') / best('scaling', 'sim_time'):6.1f}")
                 print(line, flush=True)
     if a.json:
         with open(a.json, "w") as f:
