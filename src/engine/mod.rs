@@ -1,19 +1,29 @@
 //! The simulation engine: clock-driven, in min-delay slices.
 //!
-//! Every connection has the same delay of D steps. Each slice first delivers
-//! the previous slice's spikes into the targets' input ring buffers
-//! (delivery phase), where they are read D steps after emission, then
-//! advances all neurons D steps independently (update phase). Both phases run
-//! in parallel over partitions of the neurons (each an equal share of the
+//! Every connection has the same delay of D steps. Each slice delivers the
+//! previous slice's spikes into the targets' input buffers (delivery
+//! phase), where they are read D steps after emission, and advances all
+//! neurons D steps independently (update phase). Both phases run in
+//! parallel over partitions of the neurons (each an equal share of the
 //! excitatory and of the inhibitory population, so that the plastic load is
 //! balanced); a partition owns its neurons' state, input buffers, Poisson
-//! drive and spike history, and the synapses onto them. The update advances
-//! tiles of neurons through the whole slice, so their state stays in L1.
+//! drive and spike history, and the synapses onto them.
 //!
-//! Determinism: every random number comes from a per-neuron stream; the
-//! spikes of a slice are delivered in (time, sender) order, and each sender's
-//! synapses in a fixed order, so every input buffer sums its inputs in the
-//! same order for any number of threads. The engine knows no model
+//! A partition is worked through in target blocks of neurons small enough
+//! that their input buffers, states and spike histories stay in L2 (one
+//! block when the whole partition is small): per block, the external drive
+//! arriving in the slice is drawn into its buffers, the previous slice's
+//! spikes are delivered to its targets (the synapse rows hold targets in
+//! ascending order, so a cursor per spike walks each row block by block),
+//! and its neurons are advanced through the slice, in tiles whose state
+//! stays in L1. So each block's data comes from memory once per slice, in
+//! sequence, instead of once per phase and at random for delivery.
+//!
+//! Determinism: every random number comes from a per-neuron stream; every
+//! input buffer receives the drive first, then the spikes of a slice in
+//! (time, sender) order, each sender's synapses in a fixed order, so it sums
+//! its inputs in the same order for any number of threads and any block
+//! size. The engine knows no model
 //! equations: it calls [`NeuronModel::step_block`] with the summed excitatory
 //! and inhibitory input of each step.
 
@@ -29,6 +39,7 @@ use crate::simd::prefetch;
 use drive::{CountTable, DriveBlock};
 use rayon::prelude::*;
 use ring::InputRing;
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock};
 use std::time::Instant;
@@ -52,18 +63,68 @@ pub struct EngineConfig {
 /// for iaf_psc_alpha, stays in L1).
 const TILE: usize = 256;
 
-/// How many synapses ahead delivery prefetches a target's spike history.
+/// How many synapses ahead delivery prefetches a target's spike history
+/// when a partition is one block.
 const PREFETCH_AHEAD: usize = 8;
 
+// a block of whole tiles is whole groups of the drive's lanes
+const _: () = assert!(TILE.is_multiple_of(drive::LANES));
+
+/// Target block (neurons) of a large partition: its input rows (2 * D * 8
+/// bytes a neuron), states, drive streams and spike histories, about 400
+/// bytes a neuron, fill about half of a 1 MB L2. A multiple of [`TILE`] and
+/// of the drive's [`drive::LANES`].
+const BLOCK: usize = 1024;
+
+/// Partitions of at most this many neurons are one block (their data stays
+/// in cache anyway, and one block has the least overhead).
+const ONE_BLOCK_MAX: usize = 16384;
+
+/// The target block size for a partition of `n` neurons.
+fn block_size(n: usize) -> usize {
+    if n <= ONE_BLOCK_MAX {
+        n.next_multiple_of(TILE).max(TILE)
+    } else {
+        BLOCK
+    }
+}
+
 /// What a partition's worker owns besides its synapses: its neurons' states
-/// (in the model's block layout), input ring, Poisson drive, spike
-/// histories and the spikes of the current slice.
+/// (in the model's block layout), input buffers, Poisson drive, spike
+/// histories, the spikes of the current slice, and a cursor per spike of
+/// the last slice into its synapse rows.
 struct PartitionState<B> {
     states: B,
     ring: InputRing,
     drive: DriveBlock,
     history: Vec<PostHistory>,
     spikes: Vec<(u32, u32)>,
+    cursors: Vec<Cursor>,
+    /// Target block size (neurons).
+    block: usize,
+}
+
+/// What is left to deliver of one spike: the rest of the sender's plastic
+/// and of its static row (positions in the partition's synapse arrays).
+#[derive(Debug, Clone, Default)]
+struct Cursor {
+    plastic: Range<usize>,
+    fixed: Range<usize>,
+}
+
+impl Cursor {
+    /// The whole rows of sender `src` in `p` (only senders below `n_e`
+    /// have plastic synapses).
+    fn new(p: &Partition, src: usize, n_e: usize) -> Self {
+        Cursor {
+            plastic: if src < n_e {
+                p.pl_offsets[src]..p.pl_offsets[src + 1]
+            } else {
+                0..0
+            },
+            fixed: p.st_offsets[src]..p.st_offsets[src + 1],
+        }
+    }
 }
 
 /// Wall-clock split of a simulation's time (s), as worker 0 saw it.
@@ -135,6 +196,8 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
                     drive,
                     history: vec![PostHistory::default(); n],
                     spikes: Vec::new(),
+                    cursors: Vec::new(),
+                    block: block_size(n),
                 }
             })
             .collect();
@@ -149,6 +212,17 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
             pre,
             counts,
         }
+    }
+
+    /// Work through the partitions in target blocks of `block` neurons (a
+    /// positive multiple of 256) instead of the size derived from the
+    /// partition size; the results are the same for every block size.
+    pub fn with_block(mut self, block: usize) -> Self {
+        assert!(block > 0 && block.is_multiple_of(TILE), "a block is whole tiles");
+        for s in &mut self.states {
+            s.block = block;
+        }
+        self
     }
 
     /// The network (weights change during simulation).
@@ -253,8 +327,9 @@ struct Slicer<'a, M> {
 }
 
 impl<M: NeuronModel> Slicer<'_, M> {
-    /// The loop of worker `w` over every slice: deliver the last slice's
-    /// spikes to partition `p`, advance its neurons `b`, hand over its
+    /// The loop of worker `w` over every slice: per target block of
+    /// partition `p`, draw the drive arriving in the slice, deliver the last
+    /// slice's spikes, advance the block's neurons; then hand over the
     /// spikes, meet; `gather` (worker 0's only) runs between the meetings
     /// and stops the loop by returning false.
     fn work(
@@ -267,26 +342,11 @@ impl<M: NeuronModel> Slicer<'_, M> {
         let (d, steps) = (self.cfg.delay, self.cfg.steps);
         let mut tally = Tally::default();
         let mut t0 = 0usize;
+        let mut last_len = 0;
         while t0 < steps {
             let len = d.min(steps - t0);
             let tic = Instant::now();
-            if t0 > 0 {
-                let g = self.gathered.read().expect("gather lock");
-                tally.synaptic += deliver(
-                    self.stdp,
-                    self.n_e,
-                    self.w_exc,
-                    self.w_inh,
-                    b,
-                    p,
-                    &g.spikes,
-                    &g.snapshots,
-                    t0 - d,
-                    d,
-                );
-            }
-            let tic2 = Instant::now();
-            tally.external += update_block(self.model, self.stdp, self.cfg, self.counts, b, p, t0, len);
+            let deliver = self.slice(b, p, t0, len, &mut tally);
             std::mem::swap(&mut *self.outboxes[w].lock().expect("outbox lock"), &mut b.spikes);
             self.barrier.wait();
             let tic3 = Instant::now();
@@ -297,15 +357,132 @@ impl<M: NeuronModel> Slicer<'_, M> {
             }
             self.barrier.wait();
             let tic4 = Instant::now();
-            tally.deliver += (tic2 - tic).as_secs_f64();
-            tally.update += (tic3 - tic2).as_secs_f64();
+            tally.deliver += deliver;
+            tally.update += (tic3 - tic).as_secs_f64() - deliver;
             tally.gather += (tic4 - tic3).as_secs_f64();
             t0 += len;
+            last_len = len;
             if self.stop.load(Ordering::Relaxed) {
                 break;
             }
         }
+        // the drive emitted in the last slice simulated arrives after it: drawn
+        // and counted all the same (as NEST's generator emits it)
+        let tic = Instant::now();
+        tally.external += self.drive(b, last_len, 0..b.history.len());
+        tally.update += tic.elapsed().as_secs_f64();
         tally
+    }
+
+    /// Advance partition `p` (state `b`) through the slice of `len` steps
+    /// from step `t0`, block by block: the input arriving in the slice,
+    /// then the update. Returns the time spent in delivery (s).
+    fn slice(
+        &self,
+        b: &mut PartitionState<M::Block>,
+        p: &mut Partition,
+        t0: usize,
+        len: usize,
+        tally: &mut Tally,
+    ) -> f64 {
+        let d = self.cfg.delay;
+        let g = self.gathered.read().expect("gather lock");
+        // the first slice has no drive or spikes arriving (its buffers are zero)
+        let arriving = (t0 > 0).then(|| Arriving {
+            spikes: &g.spikes,
+            pre: &g.snapshots,
+            t0: t0 - d,
+        });
+        b.spikes.clear();
+        b.cursors.clear();
+        b.cursors
+            .extend(g.spikes.iter().map(|&(_, src)| Cursor::new(p, src as usize, self.n_e)));
+        let mut deliver = 0.0;
+        for block in blocks(b.history.len(), b.block) {
+            if let Some(a) = &arriving {
+                let ne = p.exc.len();
+                // a block's histories were evicted since the last slice: ask for
+                // them all at once (with one block, that only crowds L1; then
+                // delivery asks a few synapses ahead instead)
+                let one = block.len() == b.history.len();
+                if !one {
+                    prefetch_histories(&b.history[block.start.min(ne)..block.end.min(ne)]);
+                }
+                // emitted in the last slice (a whole one), before its spikes
+                tally.external += self.drive(b, d, block.clone());
+                b.ring.clear_inh(d, block.clone());
+                let tic = Instant::now();
+                tally.synaptic += if one {
+                    self.deliver::<true>(b, p, a, block.clone())
+                } else {
+                    self.deliver::<false>(b, p, a, block.clone())
+                };
+                deliver += tic.elapsed().as_secs_f64();
+            }
+            update_block(self.model, self.stdp, b, p, block, t0, len);
+        }
+        deliver
+    }
+
+    /// Draw `len` steps of the external drive of `neurons` of partition
+    /// state `b` into its excitatory input rows (overwriting them); returns
+    /// the number of external events.
+    fn drive(&self, b: &mut PartitionState<M::Block>, len: usize, neurons: Range<usize>) -> u64 {
+        let (rows, stride) = b.ring.ex_rows_mut(len);
+        b.drive
+            .fill_range(self.counts, rows, stride, len, self.cfg.w_ext, neurons)
+    }
+
+    /// Deliver the spikes `a` to their synapses onto the targets `block` of
+    /// partition `p` (state `b`), continuing each spike's rows at its cursor;
+    /// returns the number of synaptic events. `AHEAD`: prefetch the targets'
+    /// histories a few synapses ahead.
+    #[inline(never)]
+    fn deliver<const AHEAD: bool>(
+        &self,
+        b: &mut PartitionState<M::Block>,
+        p: &mut Partition,
+        a: &Arriving<'_>,
+        block: Range<usize>,
+    ) -> u64 {
+        let (stdp, ring, history) = (self.stdp, &mut b.ring, &b.history);
+        let end = block.end as u32;
+        let mut events = 0usize;
+        let spikes = a.spikes.iter().zip(a.pre).zip(b.cursors.iter_mut());
+        for ((&(stamp, src), &trace), c) in spikes {
+            let slot = stamp as usize - 1 - a.t0;
+            let run = below(&p.pl_targets, &mut c.plastic, end);
+            events += run.len();
+            let targets = &p.pl_targets[run.clone()];
+            for (k, (&t, w)) in targets.iter().zip(&mut p.pl_weights[run]).enumerate() {
+                // the targets' histories are scattered: ask for them a few synapses ahead
+                if let Some(&ahead) = targets.get(k + PREFETCH_AHEAD).filter(|_| AHEAD) {
+                    prefetch(history[ahead as usize].entries.last());
+                }
+                *w = stdp.transmit(*w, trace, stamp, &history[t as usize]);
+                ring.add_ex(t as usize, slot, *w);
+            }
+            let run = below(&p.st_targets, &mut c.fixed, end);
+            events += run.len();
+            if (src as usize) < self.n_e {
+                for &t in &p.st_targets[run] {
+                    ring.add_ex(t as usize, slot, self.w_exc);
+                }
+            } else {
+                for &t in &p.st_targets[run] {
+                    ring.add_in(t as usize, slot, self.w_inh);
+                }
+            }
+            // the rows' next cache lines, for the next blocks
+            if !c.plastic.is_empty() {
+                prefetch(p.pl_targets.get(c.plastic.start + 16));
+                prefetch(p.pl_weights.get(c.plastic.start + 8));
+            }
+            if !c.fixed.is_empty() {
+                prefetch(p.st_targets.get(c.fixed.start + 16));
+            }
+        }
+        events as u64
     }
 
     /// Merge the workers' spikes of a slice, exchange them with the other
@@ -412,38 +589,58 @@ impl SpinBarrier {
     }
 }
 
-/// Advance the block of partition `p` `len` steps from step `t0`; returns
-/// the number of external events.
-#[allow(clippy::too_many_arguments)]
+/// The spikes of a slice arriving in the next, with the presynaptic trace
+/// of each sender just before its spike.
+struct Arriving<'a> {
+    spikes: &'a [(u32, u32)],
+    pre: &'a [PreTrace],
+    /// First step of the slice they were emitted in.
+    t0: usize,
+}
+
+/// The target blocks of a partition of `n` neurons, `block` neurons each
+/// (the last one shorter).
+fn blocks(n: usize, block: usize) -> impl Iterator<Item = Range<usize>> {
+    (0..n).step_by(block).map(move |from| from..(from + block).min(n))
+}
+
+/// The first positions of `rest` (in `targets`) whose targets lie below
+/// `end`, taken off `rest` (a row's targets ascend, so these are the next
+/// block's).
+#[inline(always)]
+fn below(targets: &[u32], rest: &mut Range<usize>, end: u32) -> Range<usize> {
+    let row = &targets[rest.clone()];
+    // all of the rest (always so in the last block) without looking at each
+    let n = match row.last() {
+        Some(&last) if last >= end => row.iter().take_while(|&&t| t < end).count(),
+        _ => row.len(),
+    };
+    let run = rest.start..rest.start + n;
+    rest.start = run.end;
+    run
+}
+
+/// Advance the neurons `block` of partition `p` (state `b`) `len` steps
+/// from step `t0`, reading their input rows, which are then cleared.
 #[inline(never)]
 fn update_block<M: NeuronModel>(
     model: &M,
     stdp: &StdpPl,
-    cfg: &EngineConfig,
-    table: &CountTable,
     b: &mut PartitionState<M::Block>,
     p: &Partition,
+    block: Range<usize>,
     t0: usize,
     len: usize,
-) -> u64 {
-    b.spikes.clear();
-    let d = cfg.delay;
-    let cur = b.ring.half(t0 / d);
-    let next = b.ring.half(t0 / d + 1);
-    // external drive emitted in this slice arrives D steps later: next half, same
-    // offset, written before any recurrent spike is added there
-    let (rows, stride) = b.ring.ex_rows_mut(next, len);
-    let ext = b.drive.fill(table, rows, stride, len, cfg.w_ext);
+) {
     // in tiles of neurons whose state stays in L1 through the slice; within a
     // tile step-major, so that independent neurons' updates overlap
-    let n = b.history.len();
     let n_exc = p.exc.len();
     let (spikes, history) = (&mut b.spikes, &mut b.history);
-    for from in (0..n).step_by(TILE) {
-        let to = (from + TILE).min(n);
+    for from in block.clone().step_by(TILE) {
+        let to = (from + TILE).min(block.end);
         for k in 0..len {
             let stamp = (t0 + k + 1) as u32;
-            let (ex, inh) = b.ring.rows(cur + k);
+            let (ex, inh) = b.ring.rows(k);
             model.step_block(&mut b.states, from, &ex[from..to], &inh[from..to], |l| {
                 spikes.push((stamp, p.global(l as u32)));
                 // the excitatory neurons come first; only they have a spike history
@@ -453,53 +650,130 @@ fn update_block<M: NeuronModel>(
             });
         }
     }
-    b.ring.clear_inh(cur, len);
-    ext
 }
 
-/// Deliver the slice's spikes to the synapses of one partition; returns the number of synaptic events.
-#[allow(clippy::too_many_arguments)]
+/// Ask for the newest spike history entry of each of `history` (scattered
+/// over the heap) at once, rather than one by one at a delivery.
 #[inline(never)]
-fn deliver<S>(
-    stdp: &StdpPl,
-    n_e: usize,
-    w_exc: f64,
-    w_inh: f64,
-    b: &mut PartitionState<S>,
-    p: &mut Partition,
-    spikes: &[(u32, u32)],
-    pre: &[PreTrace],
-    t0: usize,
-    d: usize,
-) -> u64 {
-    let next = b.ring.half(t0 / d + 1);
-    let mut events = 0u64;
-    for (&(stamp, src), &trace) in spikes.iter().zip(pre) {
-        let slot = next + (stamp as usize - 1 - t0);
-        let src = src as usize;
-        if src < n_e {
-            let (targets, weights) = p.plastic_row(src);
-            events += targets.len() as u64;
-            for (k, (&t, w)) in targets.iter().zip(weights.iter_mut()).enumerate() {
-                // the targets' histories are scattered: ask for them a few synapses ahead
-                if let Some(&ahead) = targets.get(k + PREFETCH_AHEAD) {
-                    prefetch(b.history[ahead as usize].entries.last());
+fn prefetch_histories(history: &[PostHistory]) {
+    for h in history {
+        prefetch(h.entries.last());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::comm::Solo;
+    use crate::models::{IafPscAlpha, IgnoreAndFire};
+    use crate::network::{build, Layout};
+    use crate::params::Params;
+
+    /// A small network: 3000 neurons, in-degree 200, `steps` not a whole
+    /// number of slices.
+    fn small() -> (Params, Layout, EngineConfig) {
+        let p = Params {
+            N: 3000,
+            K: 200,
+            T: 400.0,
+            ..Params::default()
+        };
+        let d = p.derive().expect("valid parameters");
+        let layout = Layout {
+            n: p.N,
+            n_e: d.N_E,
+            k_e: d.K_E,
+            k_i: d.K_I,
+            w_exc: d.I_E,
+            w_inh: d.I_I,
+            seed: p.seed,
+        };
+        let cfg = EngineConfig {
+            delay: d.delay_steps,
+            steps: d.steps - 5,
+            poisson_mean: d.nu_X * p.dt / 1000.0,
+            w_ext: d.I_X,
+            seed: p.seed,
+        };
+        (p, layout, cfg)
+    }
+
+    /// Spikes, (external, synaptic) event counts and every plastic synapse
+    /// as (source, target, weight bits).
+    type Outcome = (Vec<(u32, u32)>, [u64; 2], Vec<(u32, u32, u64)>);
+
+    /// Spikes, counters and every plastic weight (bits) of a run of `model`
+    /// on the small network in `parts` partitions, blocks of `block` neurons
+    /// if given.
+    fn run<M: NeuronModel>(model: &M, parts: usize, block: Option<usize>) -> Outcome {
+        let (p, layout, cfg) = small();
+        let stdp = StdpPl::new(&p, cfg.delay, cfg.steps);
+        let mut sim = Simulation::new(model, stdp, build(&layout, parts), cfg);
+        if let Some(block) = block {
+            sim = sim.with_block(block);
+        }
+        let mut spikes = Vec::new();
+        let mut record = |s: &[(u32, u32)]| spikes.extend_from_slice(s);
+        let res = sim.run(&Solo, Some(&mut record), |_| true);
+        // by (source, target), multapses in draw order, for any partitioning
+        let mut weights = Vec::new();
+        sim.network()
+            .for_each_plastic(layout.n_e, |s, t, w| weights.push((s, t, w.to_bits())));
+        weights.sort_by_key(|&(s, t, _)| (s, t));
+        (spikes, [res.external_events, res.synaptic_events], weights)
+    }
+
+    fn same_for_every_block_size<M: NeuronModel>(model: &M) {
+        // partitions of 1500 and 1000 neurons: blocks of excitatory neurons only,
+        // mixed ones and inhibitory ones only, the last one short
+        let one = run(model, 2, None);
+        assert!(one.0.len() > 1000, "the network spikes: {}", one.0.len());
+        assert!(
+            one.2.iter().any(|&(.., w)| f64::from_bits(w) != small().1.w_exc),
+            "weights change"
+        );
+        for (parts, block) in [(2, 256), (2, 512), (3, 256), (1, 768)] {
+            let many = run(model, parts, Some(block));
+            assert!(one.0 == many.0, "spikes, {parts} partitions, block {block}");
+            assert_eq!(one.1, many.1, "counters, {parts} partitions, block {block}");
+            assert!(one.2 == many.2, "weights, {parts} partitions, block {block}");
+        }
+    }
+
+    #[test]
+    fn iaf_results_do_not_depend_on_the_block_size() {
+        let (p, ..) = small();
+        same_for_every_block_size(&IafPscAlpha::new(&p));
+    }
+
+    #[test]
+    fn ignore_and_fire_results_do_not_depend_on_the_block_size() {
+        let (p, ..) = small();
+        same_for_every_block_size(&IgnoreAndFire::new(&p));
+    }
+
+    #[test]
+    fn synapse_rows_hold_targets_in_ascending_order() {
+        // delivery by target block relies on it
+        let net = build(&small().1, 3);
+        for part in &net.parts {
+            for (offsets, targets) in [
+                (&part.pl_offsets, &part.pl_targets),
+                (&part.st_offsets, &part.st_targets),
+            ] {
+                for row in offsets.windows(2) {
+                    assert!(targets[row[0]..row[1]].is_sorted());
                 }
-                *w = stdp.transmit(*w, trace, stamp, &b.history[t as usize]);
-                b.ring.add_ex(t as usize, slot, *w);
-            }
-            let targets = p.static_row(src);
-            events += targets.len() as u64;
-            for &t in targets {
-                b.ring.add_ex(t as usize, slot, w_exc);
-            }
-        } else {
-            let targets = p.static_row(src);
-            events += targets.len() as u64;
-            for &t in targets {
-                b.ring.add_in(t as usize, slot, w_inh);
             }
         }
     }
-    events
+
+    #[test]
+    fn blocks_cover_the_partition_in_order() {
+        let b: Vec<_> = blocks(1300, 512).collect();
+        assert_eq!(b, [0..512, 512..1024, 1024..1300]);
+        assert_eq!(blocks(0, 256).count(), 0);
+        assert_eq!(block_size(6250), 6400);
+        assert_eq!(block_size(1_000_000), BLOCK);
+    }
 }

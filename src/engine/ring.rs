@@ -1,14 +1,18 @@
-//! Input ring buffers: per channel (excitatory, inhibitory) 2*D rows of one
-//! slot per neuron, slot-major. The current slice reads one half (D rows)
-//! row by row, while spikes emitted in it are delivered into the other half,
-//! D steps later.
+//! Input buffers of one slice: per channel (excitatory, inhibitory) D rows
+//! of one slot per neuron, slot-major. In slice s, for a block of neurons,
+//! the excitatory rows first receive the external drive arriving in slice s,
+//! then the spikes of slice s - 1 (emitted D steps earlier) are added, then
+//! the block reads them row by row. One slice's rows are all the engine
+//! ever needs, as everything arriving in a slice is written in that slice.
 
-/// Excitatory and inhibitory input of a block of neurons, 2*D slots each.
+use std::ops::Range;
+
+/// Excitatory and inhibitory input of the neurons of a partition, D slots
+/// each.
 #[derive(Debug, Clone)]
 pub struct InputRing {
     n: usize,
     stride: usize,
-    d: usize,
     ex: Vec<f64>,
     inh: Vec<f64>,
 }
@@ -20,16 +24,9 @@ impl InputRing {
         InputRing {
             n,
             stride,
-            d,
-            ex: vec![0.0; stride * 2 * d],
-            inh: vec![0.0; stride * 2 * d],
+            ex: vec![0.0; stride * d],
+            inh: vec![0.0; stride * d],
         }
-    }
-
-    /// Slot offset of the half used by slice number `slice`.
-    #[inline(always)]
-    pub fn half(&self, slice: usize) -> usize {
-        (slice & 1) * self.d
     }
 
     /// Add `w` (pA) to the excitatory input of neuron `l` at `slot`.
@@ -51,18 +48,21 @@ impl InputRing {
         (&self.ex[r.clone()], &self.inh[r])
     }
 
-    /// The excitatory rows of `len` slots from `slot`, for writing whole
+    /// The excitatory rows of the first `len` slots, for writing whole
     /// rows: the slice of the buffer from the first row, and the row stride
     /// (at least the neuron count rounded up to 8).
-    pub fn ex_rows_mut(&mut self, slot: usize, len: usize) -> (&mut [f64], usize) {
-        let r = slot * self.stride..(slot + len) * self.stride;
-        (&mut self.ex[r], self.stride)
+    pub fn ex_rows_mut(&mut self, len: usize) -> (&mut [f64], usize) {
+        (&mut self.ex[..len * self.stride], self.stride)
     }
 
-    /// Zero the inhibitory rows of `len` slots from `slot` (after they are
-    /// read; the excitatory rows are overwritten by the next drive).
-    pub fn clear_inh(&mut self, slot: usize, len: usize) {
-        self.inh[slot * self.stride..(slot + len) * self.stride].fill(0.0);
+    /// Zero the inhibitory input of `neurons` in the first `len` slots
+    /// (after they are read; the excitatory rows are overwritten by the
+    /// next drive).
+    pub fn clear_inh(&mut self, len: usize, neurons: Range<usize>) {
+        for slot in 0..len {
+            let row = slot * self.stride;
+            self.inh[row + neurons.start..row + neurons.end].fill(0.0);
+        }
     }
 }
 
@@ -72,4 +72,29 @@ impl InputRing {
 fn row_stride(n: usize) -> usize {
     let lines = n.div_ceil(8);
     (lines | 1) * 8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clear_inh_zeroes_only_the_neurons_and_slots_given() {
+        let mut r = InputRing::new(20, 3);
+        for slot in 0..3 {
+            for l in 0..20 {
+                r.add_in(l, slot, -1.0);
+                r.add_ex(l, slot, 1.0);
+            }
+        }
+        r.clear_inh(2, 8..16);
+        for slot in 0..3 {
+            let (ex, inh) = r.rows(slot);
+            assert!(ex.iter().all(|&x| x == 1.0));
+            for (l, &x) in inh.iter().enumerate() {
+                let cleared = slot < 2 && (8..16).contains(&l);
+                assert_eq!(x, if cleared { 0.0 } else { -1.0 }, "slot {slot} neuron {l}");
+            }
+        }
+    }
 }

@@ -17,6 +17,7 @@ pub mod simd;
 use crate::rng::{splitmix64, stream_seed, Purpose};
 use crate::simd::Isa;
 use simd::{Streams, FAST};
+use std::ops::Range;
 
 pub use simd::LANES;
 
@@ -141,17 +142,41 @@ impl DriveBlock {
     /// `stride` must be at least the neuron count rounded up to [`LANES`].
     /// Returns the number of events.
     pub fn fill(&mut self, table: &CountTable, rows: &mut [f64], stride: usize, steps: usize, w: f64) -> u64 {
-        let groups = self.groups.len();
-        assert!(stride >= groups * LANES, "a row holds every lane");
+        self.fill_range(table, rows, stride, steps, w, 0..self.n)
+    }
+
+    /// [`DriveBlock::fill`] for the neurons `neurons` only (their streams
+    /// advance, the others' do not): `neurons.start` must be a multiple of
+    /// [`LANES`], and `neurons.end` one too or the neuron count. Row `k`
+    /// still starts at `rows[k * stride]` (neuron 0). Returns the number of
+    /// events of those neurons.
+    pub fn fill_range(
+        &mut self,
+        table: &CountTable,
+        rows: &mut [f64],
+        stride: usize,
+        steps: usize,
+        w: f64,
+        neurons: Range<usize>,
+    ) -> u64 {
         assert!(
-            steps == 0 || rows.len() >= (steps - 1) * stride + groups * LANES,
+            neurons.start.is_multiple_of(LANES)
+                && (neurons.end.is_multiple_of(LANES) || neurons.end == self.n)
+                && neurons.start <= neurons.end
+                && neurons.end <= self.n,
+            "whole groups of lanes"
+        );
+        let groups = neurons.start / LANES..neurons.end.div_ceil(LANES);
+        assert!(stride >= self.groups.len() * LANES, "a row holds every lane");
+        assert!(
+            steps == 0 || rows.len() >= (steps - 1) * stride + groups.end * LANES,
             "rows for every step"
         );
         if steps == 0 {
             return 0;
         }
         let mut events = 0;
-        for (g, streams) in self.groups.iter_mut().enumerate() {
+        for (streams, g) in self.groups[groups.clone()].iter_mut().zip(groups) {
             let base = g * LANES;
             let per_lane = simd::group(self.isa, table, streams, &mut rows[base..], stride, steps, w);
             // padding lanes are not counted
@@ -256,6 +281,35 @@ mod tests {
                     let bits = |r: &(Vec<f64>, usize, u64)| r.0.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                     assert_eq!(bits(run), bits(&runs[0]), "{isa:?}");
                     assert_eq!(run.2, runs[0].2, "{isa:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ranges_draw_what_the_whole_block_draws() {
+        // filling the groups in pieces, in any order, gives the numbers and
+        // events of filling them at once
+        let table = CountTable::new(3.0);
+        let (n, steps, stride) = (45usize, 7usize, 56usize);
+        let mut whole = DriveBlock::new(4, 10..10 + n as u32);
+        let mut parts = whole.clone();
+        for _ in 0..3 {
+            let mut a = vec![f64::NAN; stride * steps];
+            let mut b = vec![f64::NAN; stride * steps];
+            let events = whole.fill(&table, &mut a, stride, steps, 2.5);
+            let mut sum = 0;
+            for r in [16..32, 0..16, 32..n] {
+                sum += parts.fill_range(&table, &mut b, stride, steps, 2.5, r);
+            }
+            assert_eq!(sum, events);
+            for k in 0..steps {
+                for l in 0..n {
+                    assert_eq!(
+                        a[k * stride + l].to_bits(),
+                        b[k * stride + l].to_bits(),
+                        "step {k} neuron {l}"
+                    );
                 }
             }
         }
