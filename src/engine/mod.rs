@@ -70,23 +70,39 @@ const PREFETCH_AHEAD: usize = 8;
 // a block of whole tiles is whole groups of the drive's lanes
 const _: () = assert!(TILE.is_multiple_of(drive::LANES));
 
-/// Target block (neurons) of a large partition: its input rows (2 * D * 8
-/// bytes a neuron), states, drive streams and spike histories, about 400
-/// bytes a neuron, fill about half of a 1 MB L2. A multiple of [`TILE`] and
-/// of the drive's [`drive::LANES`].
+/// Smallest target block (neurons) of a large partition: its input rows,
+/// states, drive streams and spike histories, about 400 bytes a neuron,
+/// fill about half of a 1 MB L2. A multiple of [`TILE`] and of the drive's
+/// [`drive::LANES`].
 const BLOCK: usize = 1024;
+
+/// Synapses a spike should have, on average, in one target block: every
+/// (spike, block) pair costs a cursor step into the spike's row (a cache
+/// miss at large N), which must stay small against the synapses it
+/// delivers. Blocks grow past [`BLOCK`] when rows are sparse (large N).
+/// At N = 1,000,000 (2 partitions, blocks of 6400) 8 was the best of
+/// 2, 4, 8, 16 and 32 in single runs, but run-to-run noise at that size
+/// on the dev machine (up to 40 %) was as large as the differences.
+const SYNAPSES_PER_SPIKE_AND_BLOCK: usize = 8;
 
 /// Partitions of at most this many neurons are one block (their data stays
 /// in cache anyway, and one block has the least overhead).
 const ONE_BLOCK_MAX: usize = 16384;
 
-/// The target block size for a partition of `n` neurons.
-fn block_size(n: usize) -> usize {
+/// The target block size for a partition of `n` neurons whose synapses
+/// number `row` per source on average.
+fn block_size(n: usize, row: f64) -> usize {
     if n <= ONE_BLOCK_MAX {
-        n.next_multiple_of(TILE).max(TILE)
-    } else {
-        BLOCK
+        return n.next_multiple_of(TILE).max(TILE);
     }
+    let want = SYNAPSES_PER_SPIKE_AND_BLOCK as f64;
+    let sparse = (want * n as f64 / row.max(1e-9)).min(n as f64) as usize;
+    sparse.max(BLOCK).next_multiple_of(TILE)
+}
+
+/// Synapses of partition `p` per source of a network of `n` neurons.
+fn part_row(p: &Partition, n: usize) -> f64 {
+    (p.pl_targets.len() + p.st_targets.len()) as f64 / n.max(1) as f64
 }
 
 /// What a partition's worker owns besides its synapses: its neurons' states
@@ -197,7 +213,7 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
                     history: vec![PostHistory::default(); n],
                     spikes: Vec::new(),
                     cursors: Vec::new(),
-                    block: block_size(n),
+                    block: block_size(n, part_row(part, net.n)),
                 }
             })
             .collect();
@@ -447,11 +463,12 @@ impl<M: NeuronModel> Slicer<'_, M> {
     ) -> u64 {
         let (stdp, ring, history) = (self.stdp, &mut b.ring, &b.history);
         let end = block.end as u32;
+        let last = block.end >= b.history.len();
         let mut events = 0usize;
         let spikes = a.spikes.iter().zip(a.pre).zip(b.cursors.iter_mut());
         for ((&(stamp, src), &trace), c) in spikes {
             let slot = stamp as usize - 1 - a.t0;
-            let run = below(&p.pl_targets, &mut c.plastic, end);
+            let run = below(&p.pl_targets, &mut c.plastic, end, last);
             events += run.len();
             let targets = &p.pl_targets[run.clone()];
             for (k, (&t, w)) in targets.iter().zip(&mut p.pl_weights[run]).enumerate() {
@@ -462,7 +479,7 @@ impl<M: NeuronModel> Slicer<'_, M> {
                 *w = stdp.transmit(*w, trace, stamp, &history[t as usize]);
                 ring.add_ex(t as usize, slot, *w);
             }
-            let run = below(&p.st_targets, &mut c.fixed, end);
+            let run = below(&p.st_targets, &mut c.fixed, end, last);
             events += run.len();
             if (src as usize) < self.n_e {
                 for &t in &p.st_targets[run] {
@@ -606,14 +623,15 @@ fn blocks(n: usize, block: usize) -> impl Iterator<Item = Range<usize>> {
 
 /// The first positions of `rest` (in `targets`) whose targets lie below
 /// `end`, taken off `rest` (a row's targets ascend, so these are the next
-/// block's).
+/// block's). `last`: this is the partition's last block, which takes all
+/// of the rest without looking at it. Only targets at the cursor are read
+/// (never the row's far end: at large N every such read is a cache miss).
 #[inline(always)]
-fn below(targets: &[u32], rest: &mut Range<usize>, end: u32) -> Range<usize> {
-    let row = &targets[rest.clone()];
-    // all of the rest (always so in the last block) without looking at each
-    let n = match row.last() {
-        Some(&last) if last >= end => row.iter().take_while(|&&t| t < end).count(),
-        _ => row.len(),
+fn below(targets: &[u32], rest: &mut Range<usize>, end: u32, last: bool) -> Range<usize> {
+    let n = if last {
+        rest.len()
+    } else {
+        targets[rest.clone()].iter().take_while(|&&t| t < end).count()
     };
     let run = rest.start..rest.start + n;
     rest.start = run.end;
@@ -773,7 +791,9 @@ mod tests {
         let b: Vec<_> = blocks(1300, 512).collect();
         assert_eq!(b, [0..512, 512..1024, 1024..1300]);
         assert_eq!(blocks(0, 256).count(), 0);
-        assert_eq!(block_size(6250), 6400);
-        assert_eq!(block_size(1_000_000), BLOCK);
+        assert_eq!(block_size(6250, 625.0), 6400);
+        // N = 1,000,000 in two partitions: 625 synapses per source in each
+        assert_eq!(block_size(500_000, 625.0), 6400);
+        assert_eq!(block_size(20_000, 10_000.0), BLOCK);
     }
 }
