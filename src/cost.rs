@@ -12,7 +12,7 @@
 //! | plastic E->E synapse (u32 target + f64 weight) | 12 per synapse, N_E*K_E synapses |
 //! | static synapse (u32 target) | 4 per synapse, N*K - N_E*K_E synapses |
 //! | CSR row offsets | 8 * ((N_E+1) + (N+1)) * P; twice that while building (fill cursors) |
-//! | input ring | 2 channels * 2*D slots * 8 per neuron |
+//! | input ring | 2 channels * D slots * 8 per neuron |
 //! | neuron state, Poisson drive | 48 + 48 per neuron |
 //! | STDP spike history | 16 per spike of an E neuron |
 //! | recorded spikes | 8 per spike, twice that while the vector grows |
@@ -22,10 +22,14 @@
 //! are estimated as N * rate * T with a conservative rate (see
 //! [`assumed_rate`]).
 //!
-//! Time (wall seconds): build = [`calib::BUILD_S_PER_SYNAPSE`] * synapses;
-//! sim = a * N * T + b * N * rate * K * T per model (a: neuron update incl.
-//! Poisson drive, per neuron and simulated second; b: per synaptic event
-//! incl. STDP); both divided by the thread speed-up. The per-model
+//! Time (wall seconds): build = [`calib::BUILD_S_PER_SYNAPSE`] * synapses /
+//! thread speed-up + [`calib::TOUCH_S_PER_BYTE`] * (synapse bytes -
+//! [`calib::WARM_BYTES`], if positive: first touch of fresh memory);
+//! sim = (a * N * T + b * N * rate * K * T) / thread speed-up * slowdown per
+//! model (a: neuron update incl. Poisson drive, per neuron and simulated
+//! second; b: per synaptic event incl. STDP; slowdown: 1 +
+//! [`calib::SLOWDOWN_PER_DOUBLING`] per doubling of a partition's synapse
+//! bytes past [`calib::CACHE_BYTES`]). The per-model
 //! coefficients a and b and the assumed rate are the model's
 //! [`Calibration`] in the model table (`crate::models`); see [`calib`] for
 //! how they were measured and how far off the estimate was on a real sweep.
@@ -40,7 +44,7 @@
 //! | --- | --- |
 //! | synapses onto its own neurons | 12 per plastic, 4 per static one |
 //! | CSR row offsets | 8 * ((N_E+1) + (N+1)) * T; twice that while building |
-//! | own neurons: ring, state, drive | 2 * 2*D * 8 + 48 + 48 per neuron |
+//! | own neurons: ring, state, drive | 2 * D * 8 + 48 + 48 per neuron |
 //! | all neurons: spike counts, presynaptic STDP traces | 4 * N + 16 * N_E |
 //! | own E neurons' spike history | 16 per spike |
 //! | exchange buffers | one slice's spikes received and sent, [`SPIKE_BYTES`] each |
@@ -64,13 +68,15 @@ use crate::units::{bytes, sim_time};
 /// per-model coefficients live in each model's [`Calibration`] (the model
 /// table in `crate::models`). Recalibrate both when the engine changes.
 ///
-/// How: on the project's dev machine (2 cores of an AMD EPYC, otherwise
-/// idle), release build, the original sweep `scaling run` (both models,
-/// N = 1250..13750, T = 10 s, 2 threads); from each point's `data.json`,
-/// summed over the 11 points of a model: update coefficient = `threads *
-/// phases.update / (N * T)`, event coefficient = `threads * (phases.deliver +
-/// phases.gather) / (n_spikes * K)`, build = `threads * build_time /
-/// n_synapses`. The rates are typical measured ones: iaf_psc_alpha 4.5 ±
+/// How (2026-12-02): on the project's dev machine (2 cores of an AMD EPYC,
+/// otherwise idle), release build, each point in a fresh process, both
+/// models at N = 1250, 5000, 12500 (T = 10 s), 50000 (T = 2 s), 200000 and
+/// 1,000,000 (T = 1 s), 2 threads; from each point's `data.json`: update
+/// coefficient = `threads * phases.update / (N * T)`, event coefficient =
+/// `threads * (phases.deliver + phases.gather) / synaptic_events` (both at
+/// N <= 12500, where nothing depends on N), build per synapse = `threads *
+/// build_time / n_synapses` up to N = 200000; the first-touch and slowdown
+/// terms from the points above 12500. The rates are typical measured ones: iaf_psc_alpha 4.5 ±
 /// 0.6/s at N = 1250 over seeds 1-40 (5.5/s with seed 1) and 1.0-1.4/s from
 /// N = 2500 on with seed 1 (NEST's seeds 1-36 give 4.4 ± 0.5 at N = 1250,
 /// seeds 1-3 2.5 ± 1.4 at N = 2500).
@@ -78,15 +84,30 @@ use crate::units::{bytes, sim_time};
 /// Threads: coefficients are single-thread costs; the estimate divides by
 /// `1 + PARALLEL_EFFICIENCY * (t - 1)` with t = min(threads, cores).
 ///
-/// Accuracy: see docs/performance.md ("Plan before spending"): on the
-/// original sweep (in sample) and at N = 1,000,000, T = 1 s (out of sample).
+/// Accuracy: see docs/performance.md ("Plan before spending"), from
+/// N = 1250 to 1,000,000.
 pub mod calib {
     /// Fixed resident memory of the process (bytes); a tiny point measures ~6 MB.
     pub const BASE_BYTES: f64 = 15e6;
     /// Factor on the size-dependent memory (allocator slack, thread arenas).
     pub const MEM_MARGIN: f64 = 1.15;
     /// Build (create and connect) time per synapse, one thread (s).
-    pub const BUILD_S_PER_SYNAPSE: f64 = 9.2e-9;
+    pub const BUILD_S_PER_SYNAPSE: f64 = 11.5e-9;
+    /// Memory (bytes) a build gets from the OS without first-touch cost
+    /// beyond [`BUILD_S_PER_SYNAPSE`]: pages recently freed and still backed.
+    /// A property of the machine (on the dev machine, a VM, fresh memory
+    /// is slow to touch).
+    pub const WARM_BYTES: f64 = 2.5e9;
+    /// First-touch time per byte of synapse memory beyond [`WARM_BYTES`]
+    /// (s; page faults and zeroing, not sped up by threads).
+    pub const TOUCH_S_PER_BYTE: f64 = 1.3e-9;
+    /// Simulation slow-down per doubling of a partition's synapse memory
+    /// beyond [`CACHE_BYTES`] (spike histories and input rows no longer
+    /// stay in cache between the spikes that need them).
+    pub const SLOWDOWN_PER_DOUBLING: f64 = 0.15;
+    /// Synapse memory of a partition (bytes) up to which the simulation
+    /// cost per neuron and per event stays flat.
+    pub const CACHE_BYTES: f64 = 100e6;
     /// Speed-up per additional thread (1 = perfect scaling).
     pub const PARALLEL_EFFICIENCY: f64 = 1.0;
 }
@@ -196,16 +217,15 @@ fn one_process(model: ModelKind, p: &Params, d: &Derived, threads: usize) -> Cos
     let parts = threads.clamp(1, p.N.max(1)) as f64;
     let offsets = 8.0 * ((d.N_E + 1) as f64 + (p.N + 1) as f64) * parts;
     let syn_bytes = 12.0 * plastic as f64 + 4.0 * static_ as f64;
-    let per_neuron = n * (2.0 * 2.0 * d.delay_steps as f64 * 8.0 + 48.0 + 48.0 + 4.0);
+    let per_neuron = n * (2.0 * d.delay_steps as f64 * 8.0 + 48.0 + 48.0 + 4.0);
     let build_peak = syn_bytes + 2.0 * offsets;
     let spike_bytes = 16.0 * e_spikes + 16.0 * spikes;
     let sim_peak = syn_bytes + offsets + per_neuron + spike_bytes;
     let memory = calib::BASE_BYTES + calib::MEM_MARGIN * build_peak.max(sim_peak);
     let Calibration {
-        update_s: a,
-        event_s: b,
-        ..
+        update_s: a, event_s, ..
     } = model.info().cost;
+    let b = event_s(p);
     let cores = crate::host::cores();
     let speedup = 1.0 + calib::PARALLEL_EFFICIENCY * (threads.clamp(1, cores) - 1) as f64;
     let exchange = exchange(p, d, rate, p.N as f64);
@@ -222,14 +242,28 @@ fn one_process(model: ModelKind, p: &Params, d: &Derived, threads: usize) -> Cos
         } else {
             0.0
         },
-        build_s: calib::BUILD_S_PER_SYNAPSE * synapses as f64 / speedup,
-        sim_s: (a * n * t_s + b * spikes * p.K as f64) / speedup,
+        build_s: build_s(synapses as f64, syn_bytes, speedup),
+        sim_s: (a * n * t_s + b * spikes * p.K as f64) / speedup * slowdown(syn_bytes / parts),
         processes: 1,
         synapses_per_process: synapses,
         offset_bytes: offsets,
         total_memory: memory,
         exchange,
     }
+}
+
+/// Build time (s) of `synapses` synapses taking `bytes` of memory on
+/// `speedup` threads' worth of cores: drawing and placing them, and
+/// touching the memory beyond what the OS hands out warm.
+fn build_s(synapses: f64, bytes: f64, speedup: f64) -> f64 {
+    calib::BUILD_S_PER_SYNAPSE * synapses / speedup + calib::TOUCH_S_PER_BYTE * (bytes - calib::WARM_BYTES).max(0.0)
+}
+
+/// The factor on the simulation cost of partitions holding `bytes` of
+/// synapses each: 1 up to [`calib::CACHE_BYTES`], then
+/// [`calib::SLOWDOWN_PER_DOUBLING`] more per doubling.
+fn slowdown(bytes: f64) -> f64 {
+    1.0 + calib::SLOWDOWN_PER_DOUBLING * (bytes / calib::CACHE_BYTES).log2().max(0.0)
 }
 
 /// The spike exchange per slice at `rate` when the largest process owns
@@ -268,7 +302,7 @@ fn process_bytes(p: &Params, d: &Derived, threads: usize, (n_e, n_i): (f64, f64)
     let parts = threads.clamp(1, p.N.max(1)) as f64;
     let offsets = 8.0 * ((d.N_E + 1) as f64 + (p.N + 1) as f64) * parts;
     let syn = 12.0 * n_e * d.K_E as f64 + 4.0 * (n_e * d.K_I as f64 + n_i * p.K as f64);
-    let own = (n_e + n_i) * (2.0 * 2.0 * d.delay_steps as f64 * 8.0 + 48.0 + 48.0);
+    let own = (n_e + n_i) * (2.0 * d.delay_steps as f64 * 8.0 + 48.0 + 48.0);
     let all = 4.0 * p.N as f64 + 16.0 * d.N_E as f64;
     let history = 16.0 * n_e * rate * p.T / 1000.0;
     let x = exchange(p, d, rate, n_e + n_i);
@@ -303,11 +337,11 @@ fn distribute(c: &mut Cost, model: ModelKind, p: &Params, d: &Derived, threads: 
     let mean = process_bytes(p, d, threads, (d.N_E as f64 / r, d.N_I as f64 / r), c.rate);
     let synapses = n_e as u64 * p.K as u64 + n_i as u64 * p.K as u64;
     let Calibration {
-        update_s: a,
-        event_s: b,
-        ..
+        update_s: a, event_s, ..
     } = model.info().cost;
+    let b = event_s(p);
     let speedup = 1.0 + calib::PARALLEL_EFFICIENCY * (threads.max(1) - 1) as f64;
+    let syn_bytes = 12.0 * n_e as f64 * d.K_E as f64 + 4.0 * (n_e as f64 * d.K_I as f64 + n_i as f64 * p.K as f64);
     let t_s = p.T / 1000.0;
     c.processes = processes;
     c.memory = largest.peak;
@@ -315,8 +349,9 @@ fn distribute(c: &mut Cost, model: ModelKind, p: &Params, d: &Derived, threads: 
     c.offset_bytes = largest.offsets;
     c.total_memory = r * mean.peak;
     c.synapses_per_process = synapses;
-    c.build_s = calib::BUILD_S_PER_SYNAPSE * synapses as f64 / speedup;
-    c.sim_s = (a * own * t_s + b * own * c.rate * t_s * p.K as f64) / speedup;
+    c.build_s = build_s(synapses as f64, syn_bytes, speedup);
+    c.sim_s =
+        (a * own * t_s + b * own * c.rate * t_s * p.K as f64) / speedup * slowdown(syn_bytes / threads.max(1) as f64);
     c.exchange = exchange(p, d, c.rate, own);
 }
 
@@ -529,9 +564,31 @@ mod tests {
         let (n, rate, t_s) = (12_500.0f64, assumed_rate(ModelKind::IafPscAlpha, &p), 10.0);
         let (syn, offsets) = (12.0 * 1e7 + 4.0 * 5_625_000.0, 8.0 * (10_001.0 + 12_501.0) * 1.0);
         let spike_bytes = 16.0 * (10_000.0 * rate * t_s) + 16.0 * (n * rate * t_s);
-        let sim_peak = syn + offsets + n * (2.0 * 2.0 * 12.0 * 8.0 + 48.0 + 48.0 + 4.0) + spike_bytes;
+        let sim_peak = syn + offsets + n * (2.0 * 12.0 * 8.0 + 48.0 + 48.0 + 4.0) + spike_bytes;
         let expect = 15e6 + 1.15 * (syn + 2.0 * offsets).max(sim_peak);
         assert_eq!(c.memory.to_bits(), expect.to_bits(), "{} vs {expect}", c.memory);
+        // time: one thread, one partition of 142.5 MB of synapses (less than WARM_BYTES)
+        let build = calib::BUILD_S_PER_SYNAPSE * 15_625_000.0;
+        assert_eq!(c.build_s.to_bits(), build.to_bits());
+        let slow = 1.0 + calib::SLOWDOWN_PER_DOUBLING * (syn / calib::CACHE_BYTES).log2();
+        let sim = (1.45e-5 * n * t_s + 1.4e-8 * n * rate * t_s * 1250.0) * slow;
+        assert!((c.sim_s / sim - 1.0).abs() < 1e-12, "{} vs {sim}", c.sim_s);
+    }
+
+    #[test]
+    fn large_networks_pay_first_touch_and_slowdown() {
+        let p = Params {
+            N: 1_000_000,
+            T: 1000.0,
+            ..Default::default()
+        };
+        let syn = 12.0 * 8e8 + 4.0 * 4.5e8;
+        let c = estimate(ModelKind::IgnoreAndFire, &p, 1).unwrap();
+        let build = calib::BUILD_S_PER_SYNAPSE * 1.25e9 + calib::TOUCH_S_PER_BYTE * (syn - calib::WARM_BYTES);
+        assert_eq!(c.build_s.to_bits(), build.to_bits());
+        let slow = 1.0 + calib::SLOWDOWN_PER_DOUBLING * (syn / calib::CACHE_BYTES).log2();
+        let sim = (7.0e-6 * 1e6 + 1.3e-8 * 1e6 * c.rate * 1250.0) * slow;
+        assert!((c.sim_s / sim - 1.0).abs() < 1e-12, "{} vs {sim}", c.sim_s);
     }
 
     #[test]
