@@ -14,7 +14,7 @@ use crate::comm::Comm;
 use crate::engine::{EngineConfig, SimResult, Simulation, SpikeSink};
 use crate::error::{Error, Result};
 use crate::models::{ModelKind, ModelVisitor, NeuronModel};
-use crate::network::{build_share, split, BuildProgress, Layout, Network, WORK_PER_SYNAPSE};
+use crate::network::{build_share, share_synapses, BuildProgress, Layout, Network, WORK_PER_SYNAPSE};
 use crate::output::data_json::RunRecord;
 use crate::params::{Derived, Params};
 use crate::plasticity::StdpPl;
@@ -178,7 +178,7 @@ impl<F: FnMut(Stage) -> bool> Simulate<'_, '_, F> {
     /// thread: the callback need not be `Send`); a callback that returns
     /// false stops the build if this is the only process.
     fn build(&mut self, pool: &rayon::ThreadPool, parts: usize, share: std::ops::Range<usize>) -> Result<Network> {
-        let layout = layout(self.p, self.d);
+        let layout = Layout::of(self.p, self.d);
         let total = WORK_PER_SYNAPSE * share_synapses(&layout, parts, share.clone());
         let prog = BuildProgress::default();
         let (done_tx, done_rx) = std::sync::mpsc::channel();
@@ -203,27 +203,6 @@ impl<F: FnMut(Stage) -> bool> Simulate<'_, '_, F> {
                 self.p.N
             ))
         })
-    }
-}
-
-/// The synapses onto the partitions `share` of `parts`.
-fn share_synapses(l: &Layout, parts: usize, share: std::ops::Range<usize>) -> u64 {
-    let all = split(l.n, l.n_e, parts);
-    let share = share.start.min(all.len())..share.end.min(all.len());
-    let targets: usize = all[share].iter().map(|(e, i)| e.len() + i.len()).sum();
-    (targets * (l.k_e + l.k_i)) as u64
-}
-
-/// The connectivity of `p`.
-fn layout(p: &Params, d: &Derived) -> Layout {
-    Layout {
-        n: p.N,
-        n_e: d.N_E,
-        k_e: d.K_E,
-        k_i: d.K_I,
-        w_exc: d.I_E,
-        w_inh: d.I_I,
-        seed: p.seed,
     }
 }
 

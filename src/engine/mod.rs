@@ -697,15 +697,7 @@ mod tests {
             ..Params::default()
         };
         let d = p.derive().expect("valid parameters");
-        let layout = Layout {
-            n: p.N,
-            n_e: d.N_E,
-            k_e: d.K_E,
-            k_i: d.K_I,
-            w_exc: d.I_E,
-            w_inh: d.I_I,
-            seed: p.seed,
-        };
+        let layout = Layout::of(&p, &d);
         let cfg = EngineConfig {
             delay: d.delay_steps,
             steps: d.steps - 5,

@@ -7,6 +7,7 @@
 //! pass keeps its writes in cache).
 
 use super::storage::{Network, Partition};
+use crate::params::{Derived, Params};
 use crate::rng::{stream, Purpose};
 use rand::Rng;
 use rayon::prelude::*;
@@ -30,6 +31,21 @@ pub struct Layout {
     pub w_inh: f64,
     /// Seed of the connection streams.
     pub seed: u64,
+}
+
+impl Layout {
+    /// The connectivity of the parameters `p` (derived quantities `d`).
+    pub fn of(p: &Params, d: &Derived) -> Self {
+        Layout {
+            n: p.N,
+            n_e: d.N_E,
+            k_e: d.K_E,
+            k_i: d.K_I,
+            w_exc: d.I_E,
+            w_inh: d.I_I,
+            seed: p.seed,
+        }
+    }
 }
 
 /// Draw the sources of target `j`: `f(source)` is called for the K_E
@@ -70,18 +86,12 @@ pub struct BuildProgress {
     pub cancel: AtomicBool,
 }
 
-impl BuildProgress {
-    /// Whether the build was asked to stop.
-    fn cancelled(&self) -> bool {
-        self.cancel.load(Ordering::Relaxed)
-    }
-}
-
 /// Work units of one synapse in [`BuildProgress::work`].
 pub const WORK_PER_SYNAPSE: u64 = 4;
 
-/// Targets drawn between two progress reports (and cancel checks).
-const REPORT_EVERY: usize = 1024;
+/// Work units a partition's build collects before adding them to the
+/// shared count (and looking at the cancel flag).
+const REPORT_UNITS: u64 = 1 << 20;
 
 /// Entries (4 bytes each) of a bucket's share of the synapse arrays that
 /// the second pass aims for: 4 MiB, which stays in a core's share of L3
@@ -94,9 +104,40 @@ const BUCKET_ENTRIES: usize = 1 << 20;
 /// The smallest staging buffer (synapses) of a build with few plastic synapses.
 const MIN_STAGING: usize = 1 << 20;
 
-/// How one partition's synapses are placed: sources are grouped into
-/// buckets of `1 << shift` consecutive sources, targets into chunks of
-/// `chunk_targets` consecutive local targets.
+/// Partitions of at most this many synapses are placed directly (their
+/// synapse arrays, 16 MiB of targets, stay in cache while being written):
+/// at N = 1250 staging made the build about twice as slow.
+const DIRECT_MAX: usize = 1 << 22;
+
+/// How the second pass places a partition's synapses in their rows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Placement {
+    /// Each synapse straight into its row (the arrays stay in cache).
+    Direct,
+    /// Through a staging buffer of `staging` synapses, grouped by buckets
+    /// of sources holding about `bucket_entries` synapses.
+    Staged { staging: usize, bucket_entries: usize },
+}
+
+impl Placement {
+    /// The placement of a partition of `n_pl` plastic and `n_st` static
+    /// synapses: direct up to [`DIRECT_MAX`], else staged in the plastic
+    /// weights' memory (at least [`MIN_STAGING`] synapses, or all).
+    fn of(n_pl: usize, n_st: usize) -> Self {
+        if n_pl + n_st <= DIRECT_MAX {
+            Placement::Direct
+        } else {
+            Placement::Staged {
+                staging: n_pl.max(MIN_STAGING.min(n_pl + n_st)),
+                bucket_entries: BUCKET_ENTRIES,
+            }
+        }
+    }
+}
+
+/// How staged synapses are grouped: sources into buckets of `1 << shift`
+/// consecutive sources, targets into chunks of `chunk_targets` consecutive
+/// local targets.
 #[derive(Debug, Clone, Copy)]
 struct Plan {
     shift: u32,
@@ -107,8 +148,8 @@ struct Plan {
 
 impl Plan {
     /// The plan for `n_local` targets of in-degree `k` among `n` sources,
-    /// with a staging buffer of `staging` synapses and buckets of about
-    /// `bucket_entries` synapses.
+    /// with a staging buffer of `staging` synapses (at least one target's
+    /// are staged at a time) and buckets of about `bucket_entries` synapses.
     fn new(n: usize, n_local: usize, k: usize, staging: usize, bucket_entries: usize) -> Self {
         let per_source = (n_local * k).div_ceil(n.max(1)).max(1);
         let width = (bucket_entries / per_source).max(1);
@@ -120,6 +161,12 @@ impl Plan {
             chunk_targets,
             chunks: n_local.div_ceil(chunk_targets).max(1),
         }
+    }
+
+    /// The bucket of source `s`.
+    #[inline(always)]
+    fn bucket(&self, s: usize) -> usize {
+        s >> self.shift
     }
 }
 
@@ -155,195 +202,261 @@ fn prefix(c: &mut [usize]) -> usize {
     acc
 }
 
+/// One partition's work, handed to the shared [`BuildProgress`] in batches.
+struct Work<'a> {
+    prog: &'a BuildProgress,
+    pending: u64,
+}
+
+impl Work<'_> {
+    /// `units` more done; false once the build is cancelled.
+    #[inline]
+    fn done(&mut self, units: u64) -> bool {
+        self.pending += units;
+        self.pending < REPORT_UNITS || self.flush()
+    }
+
+    /// Hand over what is pending; false once the build is cancelled.
+    fn flush(&mut self) -> bool {
+        self.prog
+            .work
+            .fetch_add(std::mem::take(&mut self.pending), Ordering::Relaxed);
+        !self.prog.cancel.load(Ordering::Relaxed)
+    }
+}
+
+/// Rows (CSR by source) being filled: offsets, the next free place of
+/// each row, and the targets.
+struct Rows {
+    offsets: Vec<usize>,
+    fill: Vec<usize>,
+    targets: Vec<u32>,
+}
+
+impl Rows {
+    /// Empty rows of the given offsets.
+    fn new(offsets: Vec<usize>) -> Self {
+        let total = *offsets.last().expect("one offset past the last row");
+        Rows {
+            fill: offsets.clone(),
+            targets: vec![0; total],
+            offsets,
+        }
+    }
+
+    /// Append local target `t` to the row of source `s`.
+    #[inline(always)]
+    fn push(&mut self, s: usize, t: u32) {
+        self.targets[self.fill[s]] = t;
+        self.fill[s] += 1;
+    }
+}
+
 /// Build the synapses onto one partition's targets in two passes over its
 /// targets, each drawing every target's sources from the target's stream:
 ///
-/// 1. count the synapses per source (the row lengths), and per chunk of
-///    targets and bucket of sources;
-/// 2. chunk by chunk, stage the chunk's synapses grouped by bucket (a
-///    stable counting sort, writing to one place per bucket), then walk
-///    them bucket by bucket into their rows: each bucket's rows are a
-///    small stretch of the synapse arrays, so the scattered writes stay in
-///    cache instead of missing it on every synapse.
+/// 1. count the synapses per source (the row lengths), and, when staged,
+///    per chunk of targets and bucket of sources;
+/// 2. place them ([`Placement`]). Staged: chunk by chunk, stage the chunk's
+///    synapses grouped by bucket (a stable counting sort, writing to one
+///    place per bucket), then walk them bucket by bucket into their rows:
+///    each bucket's rows are a small stretch of the synapse arrays, so the
+///    scattered writes stay in cache instead of missing it on every
+///    synapse. The staging buffer is the plastic weights' own memory (8
+///    bytes per plastic synapse, filled with the initial weight at the
+///    end), so the build needs no memory beyond the network's.
 ///
-/// The staging buffer is the plastic weights' own memory (8 bytes per
-/// plastic synapse, filled with the initial weight at the end), so the
-/// build needs no memory beyond the network's. Within a row, targets
-/// ascend and multapses keep their draw order, as a direct placement in
-/// target order would give.
-///
-/// A partition of at most [`DIRECT_MAX`] synapses (its arrays fit in
-/// cache) skips the staging: the second pass writes each synapse straight
-/// into its row.
+/// Within a row, targets ascend and multapses keep their draw order either
+/// way.
 fn build_partition(l: &Layout, ranges: (Range<usize>, Range<usize>), prog: &BuildProgress) -> Option<Partition> {
-    let n_local = ranges.0.len() + ranges.1.len();
-    if n_local * (l.k_e + l.k_i) <= DIRECT_MAX {
-        return build_partition_with(l, ranges, prog, Some(0), 0);
-    }
-    build_partition_with(l, ranges, prog, None, BUCKET_ENTRIES)
+    let n_pl = ranges.0.len() * l.k_e;
+    let n_st = (ranges.0.len() + ranges.1.len()) * (l.k_e + l.k_i) - n_pl;
+    build_partition_with(l, ranges, prog, Placement::of(n_pl, n_st))
 }
 
-/// Partitions of at most this many synapses are placed directly (their
-/// synapse arrays, 16 MiB of targets, stay in cache while being written):
-/// at N = 1250 staging made the build about twice as slow.
-const DIRECT_MAX: usize = 1 << 22;
-
-/// [`build_partition`] with a staging buffer of `staging` synapses (by
-/// default the plastic weights' memory, at least [`MIN_STAGING`] or all)
-/// and buckets of about `bucket_entries` synapses; `Some(0)`: no staging,
-/// every synapse goes straight into its row.
+/// [`build_partition`] with the given placement.
 fn build_partition_with(
     l: &Layout,
     (exc, inh): (Range<usize>, Range<usize>),
     prog: &BuildProgress,
-    staging: Option<usize>,
-    bucket_entries: usize,
+    placement: Placement,
 ) -> Option<Partition> {
-    let n_e = l.n_e;
     let k = l.k_e + l.k_i;
-    let targets = || exc.clone().chain(inh.clone());
+    let targets = exc.clone().chain(inh.clone());
     let n_local = exc.len() + inh.len();
     let n_pl = exc.len() * l.k_e;
     let n_st = n_local * k - n_pl;
-    // at least one target's synapses per chunk
-    let direct = staging == Some(0);
-    let staging_len = match staging {
-        // direct placement: no staging; one chunk, one bucket
-        Some(0) => n_pl + n_st,
-        // at least one target's synapses per chunk
-        _ => staging.unwrap_or(n_pl.max(MIN_STAGING.min(n_pl + n_st))).max(k.max(1)),
+    let mut work = Work { prog, pending: 0 };
+    let plan = match placement {
+        Placement::Direct => None,
+        Placement::Staged {
+            staging,
+            bucket_entries,
+        } => Some(Plan::new(l.n, n_local, k, staging, bucket_entries)),
     };
-    let bucket_entries = if direct { usize::MAX } else { bucket_entries };
-    let plan = Plan::new(l.n, n_local, k, staging_len.max(1), bucket_entries);
-    let bucket = |s: usize| s >> plan.shift;
-    // pass 1: row lengths, and the synapses of each (chunk, bucket)
-    // 32-bit counts: half the cache footprint of the random increments (at
-    // N = 1,000,000 the two partitions' counts then fit in L3)
-    let mut pl_count = vec![0u32; n_e];
-    let mut st_count = vec![0u32; l.n];
-    let mut per_bucket = vec![0usize; plan.chunks * plan.buckets];
-    for (local, j) in targets().enumerate() {
-        let c = local / plan.chunk_targets;
-        let counts = &mut per_bucket[c * plan.buckets..(c + 1) * plan.buckets];
-        let target_is_e = j < n_e;
-        draw_sources(l, j, |s| {
-            if target_is_e && s < n_e {
-                pl_count[s] = pl_count[s].wrapping_add(1);
-            } else {
-                st_count[s] = st_count[s].wrapping_add(1);
-            }
-            counts[bucket(s)] += 1;
-        });
-        if (local + 1).is_multiple_of(REPORT_EVERY) || local + 1 == n_local {
-            prog.work
-                .fetch_add(((local % REPORT_EVERY) + 1) as u64 * k as u64, Ordering::Relaxed);
-            if prog.cancelled() {
-                return None;
-            }
-        }
-    }
-    let pl_offsets = offsets(&pl_count, n_pl);
-    let st_offsets = offsets(&st_count, n_st);
+    let (pl_count, st_count, per_bucket) = count_rows(l, targets.clone(), plan.as_ref(), &mut work)?;
+    let mut pl = Rows::new(offsets(&pl_count, n_pl));
+    let mut st = Rows::new(offsets(&st_count, n_st));
     drop((pl_count, st_count));
-    if direct {
-        return place_directly(l, (exc, inh), prog, pl_offsets, st_offsets);
-    }
-    // pass 2: stage chunk by chunk, then place bucket by bucket
-    let mut staging = vec![0u64; staging_len];
-    let mut pl_targets = vec![0u32; n_pl];
-    let mut st_targets = vec![0u32; n_st];
-    let mut pl_fill = pl_offsets.clone();
-    let mut st_fill = st_offsets.clone();
-    let mut pos = vec![0usize; plan.buckets];
-    for c in 0..plan.chunks {
-        pos.copy_from_slice(&per_bucket[c * plan.buckets..(c + 1) * plan.buckets]);
-        let staged = prefix(&mut pos);
-        let first = c * plan.chunk_targets;
-        let chunk = first..(first + plan.chunk_targets).min(n_local);
-        for (local, j) in targets().enumerate().skip(chunk.start).take(chunk.len()) {
-            let local = local as u32;
-            let target_is_e = j < n_e;
-            draw_sources(l, j, |s| {
-                let p = &mut pos[bucket(s)];
-                staging[*p] = stage(s, local, target_is_e && s < n_e);
-                *p += 1;
-            });
-            if (local as usize + 1).is_multiple_of(REPORT_EVERY) {
-                prog.work.fetch_add((2 * REPORT_EVERY * k) as u64, Ordering::Relaxed);
-            }
-        }
-        let reported = (chunk.end / REPORT_EVERY - chunk.start / REPORT_EVERY) * REPORT_EVERY;
-        for &x in &staging[..staged] {
-            let (s, local) = ((x >> 32) as usize, x as u32 & !(1 << 31));
-            if x & (1 << 31) != 0 {
-                pl_targets[pl_fill[s]] = local;
-                pl_fill[s] += 1;
+    let pl_weights = match (placement, plan) {
+        (Placement::Staged { staging, .. }, Some(plan)) => {
+            // a staging buffer holds at least one target's synapses
+            let mut staging = vec![0u64; staging.max(k)];
+            let staged = Staged {
+                plan: &plan,
+                per_bucket: &per_bucket,
+                n_local,
+            };
+            staged.place(l, targets, &mut staging, (&mut pl, &mut st), &mut work)?;
+            if staging.len() == n_pl {
+                // the staging buffer becomes the weights, in place
+                staging.into_iter().map(|_| l.w_exc).collect()
             } else {
-                st_targets[st_fill[s]] = local;
-                st_fill[s] += 1;
+                drop(staging);
+                vec![l.w_exc; n_pl]
             }
         }
-        prog.work
-            .fetch_add(((3 * chunk.len() - 2 * reported) * k) as u64, Ordering::Relaxed);
-        if prog.cancelled() {
-            return None;
+        _ => {
+            place_direct(l, targets, (&mut pl, &mut st), &mut work)?;
+            vec![l.w_exc; n_pl]
         }
-    }
-    let pl_weights: Vec<f64> = if staging.len() == n_pl {
-        // the staging buffer becomes the weights, in place
-        staging.into_iter().map(|_| l.w_exc).collect()
-    } else {
-        drop(staging);
-        vec![l.w_exc; n_pl]
     };
+    if !work.flush() {
+        return None;
+    }
     Some(Partition {
         exc: exc.start as u32..exc.end as u32,
         inh: inh.start as u32..inh.end as u32,
-        pl_offsets,
-        pl_targets,
+        pl_offsets: pl.offsets,
+        pl_targets: pl.targets,
         pl_weights,
-        st_offsets,
-        st_targets,
+        st_offsets: st.offsets,
+        st_targets: st.targets,
     })
 }
 
-/// The second pass without staging: every synapse, drawn again in target
-/// order, straight into its row (given the row offsets of the first pass).
-fn place_directly(
+/// Pass 1 over `targets`: the plastic and the static row lengths, and, for
+/// a staged placement, the synapses per (chunk, bucket) of `plan`.
+fn count_rows(
     l: &Layout,
-    (exc, inh): (Range<usize>, Range<usize>),
-    prog: &BuildProgress,
-    pl_offsets: Vec<usize>,
-    st_offsets: Vec<usize>,
-) -> Option<Partition> {
-    let n_e = l.n_e;
-    let (n_pl, n_st) = (pl_offsets[n_e], st_offsets[l.n]);
-    let mut pl_fill = pl_offsets.clone();
-    let mut st_fill = st_offsets.clone();
-    let mut pl_targets = vec![0u32; n_pl];
-    let mut st_targets = vec![0u32; n_st];
-    for (local, j) in exc.clone().chain(inh.clone()).enumerate() {
-        let target_is_e = j < n_e;
+    targets: impl Iterator<Item = usize>,
+    plan: Option<&Plan>,
+    work: &mut Work<'_>,
+) -> Option<(Vec<u32>, Vec<u32>, Vec<usize>)> {
+    // 32-bit: half the cache footprint of the random increments (at
+    // N = 1,000,000 the two partitions' counts fit in L3)
+    let mut pl_count = vec![0u32; l.n_e];
+    let mut st_count = vec![0u32; l.n];
+    let mut per_bucket = vec![0usize; plan.map_or(0, |p| p.chunks * p.buckets)];
+    for (local, j) in targets.enumerate() {
+        let target_is_e = j < l.n_e;
+        let mut counts = plan.map(|p| {
+            let c = local / p.chunk_targets;
+            (p, &mut per_bucket[c * p.buckets..(c + 1) * p.buckets])
+        });
         draw_sources(l, j, |s| {
-            if target_is_e && s < n_e {
-                pl_targets[pl_fill[s]] = local as u32;
-                pl_fill[s] += 1;
+            let count = if target_is_e && s < l.n_e {
+                &mut pl_count[s]
             } else {
-                st_targets[st_fill[s]] = local as u32;
-                st_fill[s] += 1;
+                &mut st_count[s]
+            };
+            *count = count.wrapping_add(1);
+            if let Some((p, counts)) = counts.as_mut() {
+                counts[p.bucket(s)] += 1;
             }
         });
+        if !work.done((l.k_e + l.k_i) as u64) {
+            return None;
+        }
     }
-    prog.work.fetch_add(3 * (n_pl + n_st) as u64, Ordering::Relaxed);
-    (!prog.cancelled()).then(|| Partition {
-        exc: exc.start as u32..exc.end as u32,
-        inh: inh.start as u32..inh.end as u32,
-        pl_offsets,
-        pl_targets,
-        pl_weights: vec![l.w_exc; n_pl],
-        st_offsets,
-        st_targets,
-    })
+    Some((pl_count, st_count, per_bucket))
+}
+
+/// Pass 2, direct: every synapse of `targets`, drawn again, straight into
+/// its plastic or static row.
+fn place_direct(
+    l: &Layout,
+    targets: impl Iterator<Item = usize>,
+    (pl, st): (&mut Rows, &mut Rows),
+    work: &mut Work<'_>,
+) -> Option<()> {
+    for (local, j) in targets.enumerate() {
+        let target_is_e = j < l.n_e;
+        draw_sources(l, j, |s| {
+            let rows = if target_is_e && s < l.n_e { &mut *pl } else { &mut *st };
+            rows.push(s, local as u32);
+        });
+        if !work.done(3 * (l.k_e + l.k_i) as u64) {
+            return None;
+        }
+    }
+    Some(())
+}
+
+/// Pass 2, staged: the plan and the first pass's counts per (chunk, bucket).
+struct Staged<'a> {
+    plan: &'a Plan,
+    per_bucket: &'a [usize],
+    n_local: usize,
+}
+
+impl Staged<'_> {
+    /// Chunk by chunk: stage the chunk's synapses in `staging`, then place
+    /// them into their rows bucket by bucket.
+    fn place(
+        &self,
+        l: &Layout,
+        targets: impl Iterator<Item = usize> + Clone,
+        staging: &mut [u64],
+        (pl, st): (&mut Rows, &mut Rows),
+        work: &mut Work<'_>,
+    ) -> Option<()> {
+        let plan = self.plan;
+        for c in 0..plan.chunks {
+            let counts = &self.per_bucket[c * plan.buckets..(c + 1) * plan.buckets];
+            let chunk = c * plan.chunk_targets..((c + 1) * plan.chunk_targets).min(self.n_local);
+            let chunk_targets = targets.clone().enumerate().skip(chunk.start).take(chunk.len());
+            let staged = stage_chunk(l, plan, counts, chunk_targets, staging, work)?;
+            for &x in &staging[..staged] {
+                let (s, local) = ((x >> 32) as usize, x as u32 & !(1 << 31));
+                let rows = if x & (1 << 31) != 0 { &mut *pl } else { &mut *st };
+                rows.push(s, local);
+            }
+            if !work.done(staged as u64) {
+                return None;
+            }
+        }
+        Some(())
+    }
+}
+
+/// Stage the synapses of the `targets` of one chunk (local index, global
+/// index) into `staging`, grouped by source bucket in draw order within
+/// each; `counts` are the chunk's synapses per bucket. Returns how many
+/// were staged, or `None` if the build was cancelled.
+fn stage_chunk(
+    l: &Layout,
+    plan: &Plan,
+    counts: &[usize],
+    targets: impl Iterator<Item = (usize, usize)>,
+    staging: &mut [u64],
+    work: &mut Work<'_>,
+) -> Option<usize> {
+    let mut pos = counts.to_vec();
+    let staged = prefix(&mut pos);
+    let k = (l.k_e + l.k_i) as u64;
+    for (local, j) in targets {
+        let target_is_e = j < l.n_e;
+        draw_sources(l, j, |s| {
+            let p = &mut pos[plan.bucket(s)];
+            staging[*p] = stage(s, local as u32, target_is_e && s < l.n_e);
+            *p += 1;
+        });
+        if !work.done(2 * k) {
+            return None;
+        }
+    }
+    Some(staged)
 }
 
 /// Split the neurons into `parts` partitions, each an equal share of the
@@ -361,6 +474,25 @@ pub fn split(n: usize, n_e: usize, parts: usize) -> Vec<(Range<usize>, Range<usi
         .collect()
 }
 
+/// The neuron ranges of the partitions `share` of `parts` (those of them
+/// that exist).
+fn share_ranges(l: &Layout, parts: usize, share: Range<usize>) -> Vec<(Range<usize>, Range<usize>)> {
+    let mut all = split(l.n, l.n_e, parts);
+    all.truncate(share.end);
+    all.drain(..share.start.min(all.len()));
+    all
+}
+
+/// The synapses onto the partitions `share` of `parts`: what
+/// [`build_share`] builds.
+pub fn share_synapses(l: &Layout, parts: usize, share: Range<usize>) -> u64 {
+    let targets: usize = share_ranges(l, parts, share)
+        .iter()
+        .map(|(e, i)| e.len() + i.len())
+        .sum();
+    (targets * (l.k_e + l.k_i)) as u64
+}
+
 /// Build the network with `parts` target partitions (in parallel on the
 /// current rayon pool). The synapses do not depend on `parts`.
 pub fn build(l: &Layout, parts: usize) -> Network {
@@ -373,10 +505,7 @@ pub fn build(l: &Layout, parts: usize) -> Network {
 /// whichever process builds it. `prog` counts the synapse draws as they
 /// happen; the build returns `None` if `prog.cancel` is set meanwhile.
 pub fn build_share(l: &Layout, parts: usize, share: Range<usize>, prog: &BuildProgress) -> Option<Network> {
-    let all = split(l.n, l.n_e, parts);
-    let share = share.start.min(all.len())..share.end.min(all.len());
-    let parts = all[share]
-        .to_vec()
+    let parts = share_ranges(l, parts, share)
         .into_par_iter()
         .map(|r| build_partition(l, r, prog))
         .collect::<Option<Vec<_>>>()?;
@@ -484,23 +613,25 @@ mod tests {
                 });
             }
             let flat = |rows: &[Vec<u32>]| rows.concat();
-            for (staging, bucket) in [
-                (Some(1), 1),
-                (Some(30), 30),
-                (Some(77), 100),
-                (Some(1000), 5),
-                (None, 1 << 20),
+            let staged = |staging, bucket_entries| Placement::Staged {
+                staging,
+                bucket_entries,
+            };
+            let n_pl = exc.len() * l.k_e;
+            let n_st = (exc.len() + inh.len()) * 25 - n_pl;
+            for placement in [
+                Placement::Direct,
+                staged(1, 1),
+                staged(30, 30),
+                staged(77, 100),
+                staged(1000, 5),
+                staged(n_pl, BUCKET_ENTRIES),
+                Placement::of(n_pl, n_st),
             ] {
-                let p = build_partition_with(
-                    &l,
-                    (exc.clone(), inh.clone()),
-                    &BuildProgress::default(),
-                    staging,
-                    bucket,
-                )
-                .expect("not cancelled");
-                assert_eq!(p.pl_targets, flat(&pl_rows), "staging {staging:?}, bucket {bucket}");
-                assert_eq!(p.st_targets, flat(&st_rows), "staging {staging:?}, bucket {bucket}");
+                let p = build_partition_with(&l, (exc.clone(), inh.clone()), &BuildProgress::default(), placement)
+                    .expect("not cancelled");
+                assert_eq!(p.pl_targets, flat(&pl_rows), "{placement:?}");
+                assert_eq!(p.st_targets, flat(&st_rows), "{placement:?}");
                 for (s, row) in st_rows.iter().enumerate() {
                     assert_eq!(p.static_row(s), row.as_slice());
                 }

@@ -6,5 +6,5 @@
 pub mod build;
 pub mod storage;
 
-pub use build::{build, build_share, split, BuildProgress, Layout, WORK_PER_SYNAPSE};
+pub use build::{build, build_share, share_synapses, BuildProgress, Layout, WORK_PER_SYNAPSE};
 pub use storage::{Network, Partition};
