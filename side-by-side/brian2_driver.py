@@ -93,11 +93,11 @@ identical, the stdp_pl_synapse_hom weight trajectory to 3e-14 (relative).
 The network itself differs from NEST's and scaling's only in its random
 numbers (connectivity, V(0), rates and phases, the external drive).
 """
-import argparse, atexit, json, math, os, resource, shutil, sys, tempfile, time
+import atexit, json, math, os, resource, shutil, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from nest_driver import unit_psp  # noqa: E402  (nest_driver imports nest only in its main)
+from nest_driver import driver_args, unit_psp  # noqa: E402  (nest_driver imports nest only in its main)
 
 # Runs the standalone binary (argv[2:]) and writes its own peak RSS (bytes) to argv[1].
 RSS_WRAPPER = (
@@ -194,12 +194,7 @@ def nest_steps(x_ms, h):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("model", choices=["iaf_psc_alpha", "ignore_and_fire"])
-    ap.add_argument("N", type=int)
-    ap.add_argument("--T", type=float, default=10000.0)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=1)
+    ap = driver_args()
     ap.add_argument("--make-jobs", type=int, default=1,
                     help="parallel jobs for compiling the generated C++ (Brian2's default is unlimited -j)")
     ap.add_argument("--keep", metavar="DIR", help="write the project to DIR and keep it (default: a temp dir, removed)")

@@ -30,14 +30,19 @@ def unit_psp(tau_m, tau_s, c_m):
             * ((math.exp(-t_max / tau_m) - math.exp(-t_max / tau_s)) / b - t_max * math.exp(-t_max / tau_s)))
 
 
-def main():
+def driver_args():
+    """The command line every driver takes (side_by_side.py calls them alike)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("model", choices=["iaf_psc_alpha", "ignore_and_fire"])
     ap.add_argument("N", type=int)
     ap.add_argument("--T", type=float, default=10000.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
-    a = ap.parse_args()
+    return ap
+
+
+def main():
+    a = driver_args().parse_args()
     import nest
 
     K, beta, theta, tau_m, c_m, tau_s, J_E, g, delay, eta = 1250, 0.8, 20.0, 20.0, 250.0, 2.0, 0.5, 10.0, 1.5, 1.2

@@ -446,6 +446,16 @@ fn largest_fitting(at: f64, fits: impl Fn(f64) -> bool) -> Option<f64> {
 mod tests {
     use super::*;
 
+    /// The sweep point of `model` at the size of `p`, seed 1, one thread.
+    fn point(model: ModelKind, p: &Params) -> Point {
+        Point {
+            model,
+            n: p.N,
+            seed: 1,
+            threads: 1,
+        }
+    }
+
     #[test]
     fn synapse_counts_follow_derive() {
         let p = Params::default();
@@ -463,12 +473,7 @@ mod tests {
         };
         let c = estimate(ModelKind::IgnoreAndFire, &p, 1).unwrap();
         assert!(c.memory > 1e12);
-        let pt = Point {
-            model: ModelKind::IgnoreAndFire,
-            n: p.N,
-            seed: 1,
-            threads: 1,
-        };
+        let pt = point(ModelKind::IgnoreAndFire, &p);
         let e = check_memory(&pt, &p, 1, Some(1 << 30)).unwrap_err().to_string();
         assert!(e.contains("N=200000000") && e.contains("--force"), "{e}");
         assert!(e.contains("`N`") && e.contains("at most N = "), "{e}");
@@ -482,12 +487,7 @@ mod tests {
             T: 5e8,
             ..Default::default()
         };
-        let pt = Point {
-            model: ModelKind::IafPscAlpha,
-            n: p.N,
-            seed: 1,
-            threads: 1,
-        };
+        let pt = point(ModelKind::IafPscAlpha, &p);
         let avail = 8 << 30;
         let e = check_memory(&pt, &p, 1, Some(avail)).unwrap_err().to_string();
         assert!(
@@ -671,12 +671,7 @@ mod tests {
             N: 100_000,
             ..Default::default()
         };
-        let pt = Point {
-            model: ModelKind::IafPscAlpha,
-            n: p.N,
-            seed: 1,
-            threads: 1,
-        };
+        let pt = point(ModelKind::IafPscAlpha, &p);
         let one = estimate_on(pt.model, &p, 2, 1).unwrap().memory as u64;
         let four = estimate_on(pt.model, &p, 2, 4).unwrap().memory as u64;
         assert!(four < one / 3, "{four} vs {one}");

@@ -10,8 +10,9 @@
 //! drive and spike history, and the synapses onto them.
 //!
 //! A partition is worked through in target blocks of neurons small enough
-//! that their input buffers, states and spike histories stay in L2 (one
-//! block when the whole partition is small): per block, the external drive
+//! that their input buffers, states and spike histories stay in cache (L2,
+//! or L3 at large N where blocks grow so that each spike still has a few
+//! synapses in a block; one block when the whole partition is small): per block, the external drive
 //! arriving in the slice is drawn into its buffers, the previous slice's
 //! spikes are delivered to its targets (the synapse rows hold targets in
 //! ascending order, so a cursor per spike walks each row block by block),
