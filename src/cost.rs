@@ -12,8 +12,8 @@
 //! | plastic E->E synapse (u32 target + f64 weight) | 12 per synapse, N_E*K_E synapses |
 //! | static synapse (u32 target) | 4 per synapse, N*K - N_E*K_E synapses |
 //! | CSR row offsets | 8 * ((N_E+1) + (N+1)) * P; twice that while building (fill cursors) |
-//! | input ring | 2 channels * D slots * 8 per neuron |
-//! | neuron state, Poisson drive | 48 + 48 per neuron |
+//! | input ring | 2 channels * D slots * 8 per neuron (none for a model that ignores its input) |
+//! | neuron state, Poisson drive | 48 + 48 per neuron (no drive for a model that ignores its input) |
 //! | STDP spike history | 16 per spike of an E neuron |
 //! | recorded spikes | 8 per spike, twice that while the vector grows |
 //! | process base | [`calib::BASE_BYTES`] |
@@ -44,7 +44,7 @@
 //! | --- | --- |
 //! | synapses onto its own neurons | 12 per plastic, 4 per static one |
 //! | CSR row offsets | 8 * ((N_E+1) + (N+1)) * T; twice that while building |
-//! | own neurons: ring, state, drive | 2 * D * 8 + 48 + 48 per neuron |
+//! | own neurons: ring, state, drive | 2 * D * 8 + 48 + 48 per neuron (48 without input) |
 //! | all neurons: spike counts, presynaptic STDP traces | 4 * N + 16 * N_E |
 //! | own E neurons' spike history | 16 per spike |
 //! | exchange buffers | one slice's spikes received and sent, [`SPIKE_BYTES`] each |
@@ -217,7 +217,7 @@ fn one_process(model: ModelKind, p: &Params, d: &Derived, threads: usize) -> Cos
     let parts = threads.clamp(1, p.N.max(1)) as f64;
     let offsets = 8.0 * ((d.N_E + 1) as f64 + (p.N + 1) as f64) * parts;
     let syn_bytes = 12.0 * plastic as f64 + 4.0 * static_ as f64;
-    let per_neuron = n * (2.0 * d.delay_steps as f64 * 8.0 + 48.0 + 48.0 + 4.0);
+    let per_neuron = n * (own_neuron_bytes(model, d) + 4.0);
     let build_peak = syn_bytes + 2.0 * offsets;
     let spike_bytes = 16.0 * e_spikes + 16.0 * spikes;
     let sim_peak = syn_bytes + offsets + per_neuron + spike_bytes;
@@ -250,6 +250,17 @@ fn one_process(model: ModelKind, p: &Params, d: &Derived, threads: usize) -> Cos
         total_memory: memory,
         exchange,
     }
+}
+
+/// Bytes per neuron a partition owns: its input ring (2 channels, D slots)
+/// and drive (48) if the model reads its input, and its state (48).
+fn own_neuron_bytes(model: ModelKind, d: &Derived) -> f64 {
+    let input = if model.info().reads_input {
+        2.0 * d.delay_steps as f64 * 8.0 + 48.0
+    } else {
+        0.0
+    };
+    input + 48.0
 }
 
 /// Build time (s) of `synapses` synapses taking `bytes` of memory on
@@ -298,11 +309,18 @@ struct ProcessBytes {
 /// network a presynaptic trace (16 B), its E neurons' spike history (16 B
 /// per spike) and one slice's exchange buffers. No spike record: process 0
 /// streams spikes.dat.
-fn process_bytes(p: &Params, d: &Derived, threads: usize, (n_e, n_i): (f64, f64), rate: f64) -> ProcessBytes {
+fn process_bytes(
+    model: ModelKind,
+    p: &Params,
+    d: &Derived,
+    threads: usize,
+    (n_e, n_i): (f64, f64),
+    rate: f64,
+) -> ProcessBytes {
     let parts = threads.clamp(1, p.N.max(1)) as f64;
     let offsets = 8.0 * ((d.N_E + 1) as f64 + (p.N + 1) as f64) * parts;
     let syn = 12.0 * n_e * d.K_E as f64 + 4.0 * (n_e * d.K_I as f64 + n_i * p.K as f64);
-    let own = (n_e + n_i) * (2.0 * d.delay_steps as f64 * 8.0 + 48.0 + 48.0);
+    let own = (n_e + n_i) * own_neuron_bytes(model, d);
     let all = 4.0 * p.N as f64 + 16.0 * d.N_E as f64;
     let history = 16.0 * n_e * rate * p.T / 1000.0;
     let x = exchange(p, d, rate, n_e + n_i);
@@ -332,9 +350,9 @@ fn process_bytes(p: &Params, d: &Derived, threads: usize, (n_e, n_i): (f64, f64)
 fn distribute(c: &mut Cost, model: ModelKind, p: &Params, d: &Derived, threads: usize, processes: usize) {
     let (n_e, n_i) = (d.N_E.div_ceil(processes), d.N_I.div_ceil(processes));
     let own = (n_e + n_i) as f64;
-    let largest = process_bytes(p, d, threads, (n_e as f64, n_i as f64), c.rate);
+    let largest = process_bytes(model, p, d, threads, (n_e as f64, n_i as f64), c.rate);
     let r = processes as f64;
-    let mean = process_bytes(p, d, threads, (d.N_E as f64 / r, d.N_I as f64 / r), c.rate);
+    let mean = process_bytes(model, p, d, threads, (d.N_E as f64 / r, d.N_I as f64 / r), c.rate);
     let synapses = n_e as u64 * p.K as u64 + n_i as u64 * p.K as u64;
     let Calibration {
         update_s: a, event_s, ..
@@ -587,7 +605,8 @@ mod tests {
         let build = calib::BUILD_S_PER_SYNAPSE * 1.25e9 + calib::TOUCH_S_PER_BYTE * (syn - calib::WARM_BYTES);
         assert_eq!(c.build_s.to_bits(), build.to_bits());
         let slow = 1.0 + calib::SLOWDOWN_PER_DOUBLING * (syn / calib::CACHE_BYTES).log2();
-        let sim = (7.0e-6 * 1e6 + 1.3e-8 * 1e6 * c.rate * 1250.0) * slow;
+        let cal = ModelKind::IgnoreAndFire.info().cost;
+        let sim = (cal.update_s * 1e6 + (cal.event_s)(&p) * 1e6 * c.rate * 1250.0) * slow;
         assert!((c.sim_s / sim - 1.0).abs() < 1e-12, "{} vs {sim}", c.sim_s);
     }
 

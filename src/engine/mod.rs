@@ -20,6 +20,11 @@
 //! stays in L1. So each block's data comes from memory once per slice, in
 //! sequence, instead of once per phase and at random for delivery.
 //!
+//! A model that ignores its input ([`NeuronModel::READS_INPUT`] false, as
+//! ignore_and_fire) gets zeros: its partitions have no input buffers and no
+//! step-by-step drive (each neuron's external events are counted as one
+//! Poisson total at the end), and delivery only runs STDP.
+//!
 //! Determinism: every random number comes from a per-neuron stream; every
 //! input buffer receives the drive first, then the spikes of a slice in
 //! (time, sender) order, each sender's synapses in a fixed order, so it sums
@@ -206,10 +211,15 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
                         .map(|i| model.init(&mut stream(cfg.seed, Purpose::Init, i as u64)))
                         .collect(),
                 );
-                let drive = DriveBlock::new(cfg.seed, part.neurons());
+                // a model that ignores its input needs neither buffers nor a drive
+                let (inputs, drive) = if M::READS_INPUT {
+                    (n, DriveBlock::new(cfg.seed, part.neurons()))
+                } else {
+                    (0, DriveBlock::new(cfg.seed, std::iter::empty()))
+                };
                 PartitionState {
                     states,
-                    ring: InputRing::new(n, cfg.delay),
+                    ring: InputRing::new(inputs, cfg.delay),
                     drive,
                     history: vec![PostHistory::default(); n],
                     spikes: Vec::new(),
@@ -383,10 +393,15 @@ impl<M: NeuronModel> Slicer<'_, M> {
                 break;
             }
         }
-        // the drive emitted in the last slice simulated arrives after it: drawn
-        // and counted all the same (as NEST's generator emits it)
         let tic = Instant::now();
-        tally.external += self.drive(b, last_len, 0..b.history.len());
+        tally.external += if M::READS_INPUT {
+            // the drive emitted in the last slice simulated arrives after it: drawn
+            // and counted all the same (as NEST's generator emits it)
+            self.drive(b, last_len, 0..b.history.len())
+        } else {
+            // every step's events, as many as NEST's generator emits, never drawn one by one
+            drive::total_events(self.cfg.seed, p.neurons(), self.cfg.poisson_mean, t0)
+        };
         tally.update += tic.elapsed().as_secs_f64();
         tally
     }
@@ -425,9 +440,11 @@ impl<M: NeuronModel> Slicer<'_, M> {
                 if !one {
                     prefetch_histories(&b.history[block.start.min(ne)..block.end.min(ne)]);
                 }
-                // emitted in the last slice (a whole one), before its spikes
-                tally.external += self.drive(b, d, block.clone());
-                b.ring.clear_inh(d, block.clone());
+                if M::READS_INPUT {
+                    // emitted in the last slice (a whole one), before its spikes
+                    tally.external += self.drive(b, d, block.clone());
+                    b.ring.clear_inh(d, block.clone());
+                }
                 let tic = Instant::now();
                 tally.synaptic += if one {
                     self.deliver::<true>(b, p, a, block.clone())
@@ -478,11 +495,15 @@ impl<M: NeuronModel> Slicer<'_, M> {
                     prefetch(history[ahead as usize].entries.last());
                 }
                 *w = stdp.transmit(*w, trace, stamp, &history[t as usize]);
-                ring.add_ex(t as usize, slot, *w);
+                if M::READS_INPUT {
+                    ring.add_ex(t as usize, slot, *w);
+                }
             }
             let run = below(&p.st_targets, &mut c.fixed, end, last);
             events += run.len();
-            if (src as usize) < self.n_e {
+            if !M::READS_INPUT {
+                // static synapses only carry input
+            } else if (src as usize) < self.n_e {
                 for &t in &p.st_targets[run] {
                     ring.add_ex(t as usize, slot, self.w_exc);
                 }
@@ -655,12 +676,18 @@ fn update_block<M: NeuronModel>(
     // tile step-major, so that independent neurons' updates overlap
     let n_exc = p.exc.len();
     let (spikes, history) = (&mut b.spikes, &mut b.history);
+    let zeros = [0.0; TILE];
     for from in block.clone().step_by(TILE) {
         let to = (from + TILE).min(block.end);
         for k in 0..len {
             let stamp = (t0 + k + 1) as u32;
-            let (ex, inh) = b.ring.rows(k);
-            model.step_block(&mut b.states, from, &ex[from..to], &inh[from..to], |l| {
+            let (ex, inh) = if M::READS_INPUT {
+                let (ex, inh) = b.ring.rows(k);
+                (&ex[from..to], &inh[from..to])
+            } else {
+                (&zeros[..to - from], &zeros[..to - from])
+            };
+            model.step_block(&mut b.states, from, ex, inh, |l| {
                 spikes.push((stamp, p.global(l as u32)));
                 // the excitatory neurons come first; only they have a spike history
                 if l < n_exc {

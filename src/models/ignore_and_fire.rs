@@ -79,6 +79,8 @@ fn uniform(rng: &mut Stream, (lo, hi): (f64, f64)) -> f64 {
 impl NeuronModel for IgnoreAndFire {
     type State = State;
 
+    const READS_INPUT: bool = false;
+
     fn init(&self, rng: &mut Stream) -> State {
         let rate = uniform(rng, self.rate);
         let phase = uniform(rng, self.phase);

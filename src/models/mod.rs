@@ -50,6 +50,12 @@ pub trait NeuronModel: Sync {
     /// neuron l that spikes. Gives bit for bit what `step` gives neuron by
     /// neuron.
     fn step_block(&self, block: &mut Self::Block, from: usize, ex: &[f64], inh: &[f64], fired: impl FnMut(usize));
+    /// Whether the model's dynamics read their input at all. For a model
+    /// that ignores it (`ignore_and_fire`), the engine passes zeros and skips
+    /// what only feeds the input: drawing the external drive step by step
+    /// and adding spikes to input buffers. Synapses still transmit and learn,
+    /// and every event is still counted.
+    const READS_INPUT: bool = true;
 }
 
 /// The single-thread cost of a model, as the cost model behind `--dry-run`
@@ -78,6 +84,9 @@ pub struct ModelInfo {
     pub colour: (u8, u8, u8),
     /// Cost of the model for `--dry-run`.
     pub cost: Calibration,
+    /// The model's [`NeuronModel::READS_INPUT`]: whether its neurons have
+    /// input buffers and a step-by-step drive (memory in the cost model).
+    pub reads_input: bool,
 }
 
 /// Something done with a concrete model type, built from a point's
@@ -117,6 +126,7 @@ macro_rules! models {
                             aliases: &[$($alias),*],
                             colour: $colour,
                             cost: $cost,
+                            reads_input: <$ty as NeuronModel>::READS_INPUT,
                         };
                         &INFO
                     }),+
@@ -148,7 +158,10 @@ models! {
         aliases: ["ignore"],
         colour: (175, 175, 175),
         // rate: the mean of its rate distribution
-        cost: Calibration { update_s: 7.0e-6, event_s: |_| 1.3e-8, rate: |p| 0.5 * (p.rate_dist[0] + p.rate_dist[1]) },
+        // (no drive is drawn and static synapses carry nothing to it: update and
+        // event costs scaled from 7.0e-6 and 1.3e-8 by the phases measured with
+        // and without the drive, N = 12500, one thread, 2026-12-02)
+        cost: Calibration { update_s: 8.0e-7, event_s: |_| 1.1e-8, rate: |p| 0.5 * (p.rate_dist[0] + p.rate_dist[1]) },
     },
 }
 

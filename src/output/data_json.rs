@@ -60,7 +60,9 @@ pub struct RunRecord {
     /// Spike deliveries to recurrent synapses during the simulation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub synaptic_events: Option<u64>,
-    /// External Poisson events generated and delivered.
+    /// External Poisson events generated and delivered. For a model that
+    /// ignores its input (ignore_and_fire) the events are not drawn step by
+    /// step: each neuron's total is one Poisson draw with the same mean.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_events: Option<u64>,
     /// Peak resident set size up to the end of the simulation (bytes): of

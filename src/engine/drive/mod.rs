@@ -14,8 +14,9 @@
 
 pub mod simd;
 
-use crate::rng::{splitmix64, stream_seed, Purpose};
+use crate::rng::{splitmix64, stream, stream_seed, Purpose};
 use crate::simd::Isa;
+use rand_distr::Distribution;
 use simd::{Streams, FAST};
 use std::ops::Range;
 
@@ -186,6 +187,22 @@ impl DriveBlock {
     }
 }
 
+/// The events `neurons` (global indices) receive in `steps` steps of
+/// `mean` events each, drawn for a model that ignores its input, where
+/// only their number is reported: per neuron one draw of
+/// Poisson(`mean` * `steps`) from its own stream (seed, Poisson, index),
+/// which is the distribution of the sum of its per-step counts.
+pub fn total_events(seed: u64, neurons: impl Iterator<Item = u32>, mean: f64, steps: usize) -> u64 {
+    let lambda = mean * steps as f64;
+    let Ok(poisson) = rand_distr::Poisson::new(lambda) else {
+        // no events (lambda 0), or a mean the parameters never allow
+        return 0;
+    };
+    neurons
+        .map(|i| poisson.sample(&mut stream(seed, Purpose::Poisson, i as u64)) as u64)
+        .sum()
+}
+
 /// The four state words of a xoshiro256++ stream seeded with `seed`, as
 /// `rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64` fills them (SplitMix64).
 fn seed_words(seed: u64) -> [u64; 4] {
@@ -348,5 +365,29 @@ mod tests {
         let (rows, stride, events) = counts(&mut block, &table, 12);
         assert_eq!(events, 0);
         assert!((0..12).all(|k| rows[k * stride..k * stride + 9].iter().all(|&x| x == 0.0)));
+    }
+
+    #[test]
+    fn total_events_are_per_neuron_poisson_totals() {
+        // per neuron, so any split of the neurons gives the same sum; and the
+        // sum of the drawn counts of the step-by-step drive has the same mean
+        let (mean, steps, n) = (0.217, 16_000, 5000u32);
+        let all = total_events(4, 0..n, mean, steps);
+        let split = total_events(4, 0..1234, mean, steps) + total_events(4, 1234..n, mean, steps);
+        assert_eq!(all, split);
+        let lambda = mean * steps as f64 * n as f64;
+        assert!(
+            (all as f64 - lambda).abs() < 5.0 * lambda.sqrt(),
+            "{all} events, expected {lambda}"
+        );
+        let stepwise = DriveBlock::new(4, 0..n).fill(&CountTable::new(mean), &mut vec![0.0; 5008 * 2], 5008, 2, 1.0);
+        let two_steps = total_events(4, 0..n, mean, 2);
+        let sd = (2.0 * mean * n as f64).sqrt();
+        assert!(
+            (stepwise as f64 - two_steps as f64).abs() < 8.0 * sd,
+            "{stepwise} vs {two_steps}"
+        );
+        assert_eq!(total_events(4, 0..n, 0.0, steps), 0);
+        assert_eq!(total_events(4, 0..n, mean, 0), 0);
     }
 }
