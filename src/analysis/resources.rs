@@ -311,15 +311,11 @@ const HEADERS: [&str; 12] = [
     "weak eff.",
 ];
 
-/// The cells of a row for the text and Markdown tables (`-` where empty).
-fn human_cells(r: &ResourceRow) -> Vec<String> {
-    let opt = |v: Option<usize>| v.map_or("-".to_string(), |x| x.to_string());
-    let stat = |s: Stat| match s.sd {
-        Some(sd) => format!("{:.3} ± {sd:.3}", s.mean),
-        None => format!("{:.3}", s.mean),
-    };
-    let num = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.3}"));
-    vec![
+/// The cells that say which run a row is (model, N, N/process, processes,
+/// threads, cores, seeds), with `empty` where a value is absent.
+fn identity_cells(r: &ResourceRow, empty: &str) -> [String; 7] {
+    let opt = |v: Option<usize>| v.map_or(empty.to_string(), |x| x.to_string());
+    [
         r.model.name().to_string(),
         r.n.to_string(),
         opt(r.n_per_process),
@@ -327,12 +323,25 @@ fn human_cells(r: &ResourceRow) -> Vec<String> {
         opt(r.resources.threads),
         opt(r.cores()),
         r.n_seeds.to_string(),
+    ]
+}
+
+/// The cells of a row for the text and Markdown tables (`-` where empty).
+fn human_cells(r: &ResourceRow) -> Vec<String> {
+    let stat = |s: Stat| match s.sd {
+        Some(sd) => format!("{:.3} ± {sd:.3}", s.mean),
+        None => format!("{:.3}", s.mean),
+    };
+    let num = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.3}"));
+    let mut cells = identity_cells(r, "-").to_vec();
+    cells.extend([
         stat(r.sim_time),
         stat(r.build_time),
         num(r.speed_up),
         num(r.efficiency),
         num(r.weak_efficiency),
-    ]
+    ]);
+    cells
 }
 
 /// Render the table as aligned plain text (model left-aligned, numbers
@@ -397,17 +406,10 @@ sim_time_s,sim_time_s_seed_sd,build_time_s,build_time_s_seed_sd,speed_up,efficie
 /// empty.
 pub fn to_csv(t: &ResourceTable) -> String {
     let f = |x: Option<f64>| x.filter(|v| v.is_finite()).map(|v| v.to_string()).unwrap_or_default();
-    let u = |x: Option<usize>| x.map(|v| v.to_string()).unwrap_or_default();
     let mut out = format!("{CSV_HEADER}\n");
     for r in &t.rows {
-        let c = [
-            r.model.name().to_string(),
-            r.n.to_string(),
-            u(r.n_per_process),
-            r.resources.processes.to_string(),
-            u(r.resources.threads),
-            u(r.cores()),
-            r.n_seeds.to_string(),
+        let mut c = identity_cells(r, "").to_vec();
+        c.extend([
             f(Some(r.sim_time.mean)),
             f(r.sim_time.sd),
             f(Some(r.build_time.mean)),
@@ -415,7 +417,7 @@ pub fn to_csv(t: &ResourceTable) -> String {
             f(r.speed_up),
             f(r.efficiency),
             f(r.weak_efficiency),
-        ];
+        ]);
         out.push_str(&c.join(","));
         out.push('\n');
     }
