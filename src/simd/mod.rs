@@ -7,8 +7,8 @@
 //!
 //! - `crate::engine::drive::simd`: the external Poisson drive (xoshiro256++
 //!   draws counted through the inverse Poisson CDF), eight neurons at a time;
-//! - `crate::models::iaf_psc_alpha::simd`: the step of `iaf_psc_alpha`, four
-//!   neurons at a time.
+//! - `crate::models::iaf_psc_alpha::simd`: the step of `iaf_psc_alpha`,
+//!   groups of eight neurons (AVX2 four, AVX-512 eight per instruction).
 //!
 //! `#[cfg(target_arch)]` and `#[target_feature]` appear only here and in
 //! those folders. Every kernel of a family gives bit for bit the numbers of

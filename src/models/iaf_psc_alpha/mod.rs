@@ -10,7 +10,7 @@ use crate::params::Params;
 use crate::rng::Stream;
 use crate::simd::Isa;
 use rand::Rng;
-use simd::{step_quads, Quad};
+use simd::{step_groups, Group, LANES};
 
 /// Parameters and step propagators of one population (all neurons alike).
 #[derive(Debug, Clone)]
@@ -100,15 +100,15 @@ impl IafPscAlpha {
     }
 }
 
-/// The states of a block of neurons in groups of four, each group's fields
-/// side by side ([`Quad`]), so that one step advances four neurons per
-/// instruction (with the widest kernel of [`crate::models::iaf_psc_alpha::simd`] this CPU
+/// The states of a block of neurons in groups of [`LANES`], each group's
+/// fields side by side ([`Group`]), so that one step advances four or eight
+/// neurons per instruction (with the widest kernel of [`crate::models::iaf_psc_alpha::simd`] this CPU
 /// runs) from one memory stream. Every neuron sees exactly the scalar
 /// arithmetic of [`NeuronModel::step`], in the same order, so results are
 /// bit for bit those of the scalar path.
 #[derive(Debug, Clone)]
 pub struct IafBlock {
-    quads: Vec<Quad>,
+    groups: Vec<Group>,
     n: usize,
     /// The instruction set of the kernel (one this CPU has).
     isa: Isa,
@@ -128,11 +128,11 @@ impl IafBlock {
     /// The state of neuron `l`.
     pub fn get(&self, l: usize) -> State {
         assert!(l < self.n, "neuron {l} of {}", self.n);
-        self.quads[l / 4].lane(l % 4)
+        self.groups[l / LANES].lane(l % LANES)
     }
 
     fn set(&mut self, l: usize, s: State) {
-        self.quads[l / 4].set_lane(l % 4, s);
+        self.groups[l / LANES].set_lane(l % LANES, s);
     }
 
     /// Step with the kernel of `isa` from now on (every kernel gives the
@@ -188,7 +188,7 @@ impl NeuronModel for IafPscAlpha {
 
     fn block(&self, states: Vec<State>) -> IafBlock {
         let mut b = IafBlock {
-            quads: vec![Quad::default(); states.len().div_ceil(4)],
+            groups: vec![Group::default(); states.len().div_ceil(LANES)],
             n: states.len(),
             isa: Isa::detected(),
         };
@@ -205,7 +205,7 @@ impl NeuronModel for IafPscAlpha {
             end <= b.len() && inh.len() == ex.len(),
             "one input per neuron of the block"
         );
-        // neuron by neuron around the whole groups of four, the groups by the kernel
+        // neuron by neuron around the whole groups, the groups by the kernel
         let scalar = |b: &mut IafBlock, range: std::ops::Range<usize>, fired: &mut dyn FnMut(usize)| {
             for l in range {
                 let mut s = b.get(l);
@@ -216,12 +216,12 @@ impl NeuronModel for IafPscAlpha {
                 }
             }
         };
-        let start = from.next_multiple_of(4).min(end);
-        let stop = start + (end - start) / 4 * 4;
+        let start = from.next_multiple_of(LANES).min(end);
+        let stop = start + (end - start) / LANES * LANES;
         scalar(b, from..start, &mut fired);
-        let (isa, quads) = (b.isa, &mut b.quads[start / 4..stop / 4]);
-        let (ex_q, inh_q) = (&ex[start - from..stop - from], &inh[start - from..stop - from]);
-        step_quads(isa, self, quads, ex_q, inh_q, &mut |l| fired(start + l));
+        let (isa, groups) = (b.isa, &mut b.groups[start / LANES..stop / LANES]);
+        let (ex_g, inh_g) = (&ex[start - from..stop - from], &inh[start - from..stop - from]);
+        step_groups(isa, self, groups, ex_g, inh_g, &mut |l| fired(start + l));
         scalar(b, stop..end, &mut fired);
     }
 }
@@ -238,7 +238,7 @@ mod tests {
         let p = Params::default();
         let m = IafPscAlpha::new(&p);
         let isas = Isa::available();
-        for n in [1usize, 3, 4, 7, 37] {
+        for n in [1usize, 3, 4, 7, 8, 13, 37] {
             let mut rng = stream(5, Purpose::Init, n as u64);
             let mut states: Vec<State> = (0..n).map(|_| m.init(&mut rng)).collect();
             // per instruction set: one block stepped in two pieces, one in one

@@ -1,13 +1,13 @@
 //! The kernel of `iaf_psc_alpha` ([`crate::models::iaf_psc_alpha`]): one
-//! step of whole groups of four neurons whose states lie field by field in
-//! [`Quad`]s.
+//! step of whole groups of [`LANES`] neurons whose states lie field by
+//! field in [`Group`]s.
 //!
 //! `portable` is the model's own scalar step
 //! ([`NeuronModel::step`](crate::models::NeuronModel::step)), lane by lane;
-//! `avx2` advances four neurons per instruction with the scalar step's
-//! operations in the scalar step's order (no fused multiply-add), so both
-//! give the same bits. There is no AVX-512 kernel: [`Isa::Avx512`] runs the
-//! AVX2 one (the step is bound by memory, not by the width of a vector).
+//! `avx2` advances four neurons per instruction (two vectors per field of a
+//! group) and `avx512` eight (one vector per field), each with the scalar
+//! step's operations in the scalar step's order (no fused multiply-add), so
+//! every kernel gives the same bits.
 
 use super::Isa;
 use crate::models::iaf_psc_alpha::{IafPscAlpha, State};
@@ -17,27 +17,33 @@ mod portable;
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 
-/// Four neurons' states, field by field (one AVX2 register per field,
-/// three cache lines in all).
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+
+/// Neurons in a [`Group`].
+pub const LANES: usize = 8;
+
+/// The states of [`LANES`] neurons, field by field (one AVX-512 or two AVX2
+/// registers per field, six cache lines in all).
 #[derive(Debug, Clone, Copy, Default)]
 #[repr(C, align(64))]
-pub struct Quad {
+pub struct Group {
     /// Membrane potentials relative to E_L (mV).
-    v: [f64; 4],
+    v: [f64; LANES],
     /// Derivative terms of the excitatory alpha currents (pA/ms).
-    di_ex: [f64; 4],
+    di_ex: [f64; LANES],
     /// Excitatory synaptic currents (pA).
-    i_ex: [f64; 4],
+    i_ex: [f64; LANES],
     /// Derivative terms of the inhibitory alpha currents (pA/ms).
-    di_in: [f64; 4],
+    di_in: [f64; LANES],
     /// Inhibitory synaptic currents (pA).
-    i_in: [f64; 4],
+    i_in: [f64; LANES],
     /// Remaining refractory steps.
-    r: [i64; 4],
+    r: [i64; LANES],
 }
 
-impl Quad {
-    /// The state of the neuron in lane `j` (0..4).
+impl Group {
+    /// The state of the neuron in lane `j` (0..[`LANES`]).
     #[inline(always)]
     pub fn lane(&self, j: usize) -> State {
         State {
@@ -50,7 +56,7 @@ impl Quad {
         }
     }
 
-    /// Set the state of the neuron in lane `j` (0..4).
+    /// Set the state of the neuron in lane `j` (0..[`LANES`]).
     #[inline(always)]
     pub fn set_lane(&mut self, j: usize, s: State) {
         self.v[j] = s.v;
@@ -62,34 +68,37 @@ impl Quad {
     }
 }
 
-/// Advance every neuron of `quads` one step of model `m` with the kernel of
-/// `isa`, neuron `l` (lane `l % 4` of quad `l / 4`) with inputs `ex[l]`,
-/// `inh[l]` (pA); `fired(l)` is called in increasing `l` for each neuron
-/// that spikes. Every `isa` gives bit for bit what
+/// Advance every neuron of `groups` one step of model `m` with the kernel
+/// of `isa`, neuron `l` (lane `l % LANES` of group `l / LANES`) with inputs
+/// `ex[l]`, `inh[l]` (pA); `fired(l)` is called in increasing `l` for each
+/// neuron that spikes. Every `isa` gives bit for bit what
 /// [`NeuronModel::step`](crate::models::NeuronModel::step) gives neuron by
 /// neuron.
 ///
-/// Panics if this CPU lacks `isa`, or unless `ex` and `inh` hold four
-/// values per quad.
-pub fn step_quads(
+/// Panics if this CPU lacks `isa`, or unless `ex` and `inh` hold
+/// [`LANES`] values per group.
+pub fn step_groups(
     isa: Isa,
     m: &IafPscAlpha,
-    quads: &mut [Quad],
+    groups: &mut [Group],
     ex: &[f64],
     inh: &[f64],
     fired: &mut impl FnMut(usize),
 ) {
     assert!(isa.is_available(), "this CPU lacks {}", isa.name());
     assert!(
-        ex.len() == 4 * quads.len() && inh.len() == ex.len(),
+        ex.len() == LANES * groups.len() && inh.len() == ex.len(),
         "one input per neuron"
     );
-    let (ex, inh) = (ex.as_chunks::<4>().0, inh.as_chunks::<4>().0);
+    let (ex, inh) = (ex.as_chunks::<LANES>().0, inh.as_chunks::<LANES>().0);
     match isa {
-        Isa::Portable => portable::step_quads(m, quads, ex, inh, fired),
-        // SAFETY: the CPU has AVX2 (asserted above; Avx512 includes it)
+        Isa::Portable => portable::step_groups(m, groups, ex, inh, fired),
+        // SAFETY: the CPU has AVX2 (asserted above)
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 | Isa::Avx512 => unsafe { avx2::step_quads(m, quads, ex, inh, fired) },
+        Isa::Avx2 => unsafe { avx2::step_groups(m, groups, ex, inh, fired) },
+        // SAFETY: the CPU has AVX-512F (asserted above)
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => unsafe { avx512::step_groups(m, groups, ex, inh, fired) },
         #[cfg(not(target_arch = "x86_64"))]
         Isa::Avx2 | Isa::Avx512 => unreachable!("x86-64 instruction sets are never available elsewhere"),
     }

@@ -1,25 +1,25 @@
 //! The iaf_psc_alpha kernel in plain Rust: the model's scalar step, lane by
-//! lane (the reference of the vector kernel).
+//! lane (the reference of the vector kernels).
 
-use super::Quad;
+use super::{Group, LANES};
 use crate::models::iaf_psc_alpha::IafPscAlpha;
 use crate::models::NeuronModel;
 
-/// One step of every neuron of `quads` (see [`super::step_quads`]).
-pub(super) fn step_quads(
+/// One step of every neuron of `groups` (see [`super::step_groups`]).
+pub(super) fn step_groups(
     m: &IafPscAlpha,
-    quads: &mut [Quad],
-    ex: &[[f64; 4]],
-    inh: &[[f64; 4]],
+    groups: &mut [Group],
+    ex: &[[f64; LANES]],
+    inh: &[[f64; LANES]],
     fired: &mut impl FnMut(usize),
 ) {
-    for (g, (q, (x, y))) in quads.iter_mut().zip(ex.iter().zip(inh)).enumerate() {
-        for j in 0..4 {
+    for (g, (q, (x, y))) in groups.iter_mut().zip(ex.iter().zip(inh)).enumerate() {
+        for j in 0..LANES {
             let mut s = q.lane(j);
             let spiked = m.step(&mut s, x[j], y[j]);
             q.set_lane(j, s);
             if spiked {
-                fired(4 * g + j);
+                fired(LANES * g + j);
             }
         }
     }
