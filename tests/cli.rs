@@ -175,3 +175,33 @@ fn smoke_config_runs() {
         .success();
     assert!(dir.path().join("N400/ignore_and_fire/data.json").exists());
 }
+
+/// Each point's summary line puts every estimate of the cost model beside
+/// the measurement it estimates (build, simulation, peak memory).
+#[test]
+fn summary_line_shows_each_estimate_beside_its_measurement() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = scaling_cmd()
+        .args(["run", "--models", "iaf", "--threads", "1", "--out"])
+        .arg(dir.path())
+        .args(["--N", "150", "--T", "100", "--set", "K=60", "--no-analyse"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let line = text
+        .lines()
+        .find(|l| l.contains("N=150") && l.contains("build"))
+        .unwrap_or_else(|| panic!("no summary line in {text}"));
+    for key in ["build ", ", sim ", ", peak "] {
+        assert!(estimated_after(line, key), "no `{key}<value> (est. <value>)` in {line}");
+    }
+}
+
+/// Whether `line` has `key`, a value (without a comma), then ` (est. <value>)`.
+fn estimated_after(line: &str, key: &str) -> bool {
+    line.split_once(key).is_some_and(|(_, rest)| {
+        rest.split_once(" (est. ")
+            .is_some_and(|(value, est)| !value.is_empty() && !value.contains(',') && est.contains(')'))
+    })
+}

@@ -279,14 +279,16 @@ impl PointRun<'_> {
         comm::on_root(comm, || write::write_point(&dir, pt.model, &p, &res, stream))?;
         let r = &res.record;
         rep.line(&format!(
-            "{tag}: build {:.2} s, sim {:.2} s (est. {}), rate {:.3}/s, E->E weight {:.2} ± {:.2} pA, peak {}",
+            "{tag}: build {:.2} s (est. {}), sim {:.2} s (est. {}), rate {:.3}/s, E->E weight {:.2} ± {:.2} pA, peak {} (est. {})",
             r.build_time,
+            duration(est.build_s),
             r.sim_time,
-            duration(est.build_s + est.sim_s),
+            duration(est.sim_s),
             r.rate,
             r.weight_all_mean.unwrap_or(f64::NAN),
             r.weight_all_sd.unwrap_or(f64::NAN),
-            r.peak_rss_bytes.map_or("?".into(), |b| bytes(b as f64))
+            r.peak_rss_bytes.map_or("?".into(), |b| bytes(b as f64)),
+            bytes(est.memory)
         ));
         Ok(())
     }
