@@ -18,7 +18,10 @@
 //! ascending order, so a cursor per spike walks each row block by block),
 //! and its neurons are advanced through the slice, in tiles whose state
 //! stays in L1. So each block's data comes from memory once per slice, in
-//! sequence, instead of once per phase and at random for delivery.
+//! sequence, instead of once per phase and at random for delivery. A block
+//! is done with its input buffers before the next block begins, so the
+//! blocks of a partition share one block's buffers, which never leave the
+//! cache.
 //!
 //! A model that ignores its input ([`NeuronModel::READS_INPUT`] false, as
 //! ignore_and_fire) gets zeros: its partitions have no input buffers and no
@@ -112,9 +115,10 @@ fn part_row(p: &Partition, n: usize) -> f64 {
 }
 
 /// What a partition's worker owns besides its synapses: its neurons' states
-/// (in the model's block layout), input buffers, Poisson drive, spike
-/// histories, the spikes of the current slice, and a cursor per spike of
-/// the last slice into its synapse rows.
+/// (in the model's block layout), the input buffers of one target block
+/// (shared by its blocks in turn), Poisson drive, spike histories, the
+/// spikes of the current slice, and a cursor per spike of the last slice
+/// into its synapse rows.
 struct PartitionState<B> {
     states: B,
     ring: InputRing,
@@ -211,9 +215,11 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
                         .map(|i| model.init(&mut stream(cfg.seed, Purpose::Init, i as u64)))
                         .collect(),
                 );
-                // a model that ignores its input needs neither buffers nor a drive
+                let block = block_size(n, part_row(part, net.n));
+                // a model that ignores its input needs neither buffers nor a drive;
+                // the blocks of a partition share one block's input rows
                 let (inputs, drive) = if M::READS_INPUT {
-                    (n, DriveBlock::new(cfg.seed, part.neurons()))
+                    (n.min(block), DriveBlock::new(cfg.seed, part.neurons()))
                 } else {
                     (0, DriveBlock::new(cfg.seed, std::iter::empty()))
                 };
@@ -224,7 +230,7 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
                     history: vec![PostHistory::default(); n],
                     spikes: Vec::new(),
                     cursors: Vec::new(),
-                    block: block_size(n, part_row(part, net.n)),
+                    block,
                 }
             })
             .collect();
@@ -248,6 +254,9 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
         assert!(block > 0 && block.is_multiple_of(TILE), "a block is whole tiles");
         for s in &mut self.states {
             s.block = block;
+            if M::READS_INPUT {
+                s.ring = InputRing::new(s.history.len().min(block), self.cfg.delay);
+            }
         }
         self
     }
@@ -396,8 +405,10 @@ impl<M: NeuronModel> Slicer<'_, M> {
         let tic = Instant::now();
         tally.external += if M::READS_INPUT {
             // the drive emitted in the last slice simulated arrives after it: drawn
-            // and counted all the same (as NEST's generator emits it)
-            self.drive(b, last_len, 0..b.history.len())
+            // and counted all the same (as NEST's generator emits it), block by block
+            blocks(b.history.len(), b.block)
+                .map(|block| self.drive(b, last_len, block))
+                .sum()
         } else {
             // every step's events, as many as NEST's generator emits, never drawn one by one
             drive::total_events(self.cfg.seed, p.neurons(), self.cfg.poisson_mean, t0)
@@ -443,7 +454,7 @@ impl<M: NeuronModel> Slicer<'_, M> {
                 if M::READS_INPUT {
                     // emitted in the last slice (a whole one), before its spikes
                     tally.external += self.drive(b, d, block.clone());
-                    b.ring.clear_inh(d, block.clone());
+                    b.ring.clear_inh(d, 0..block.len());
                 }
                 let tic = Instant::now();
                 tally.synaptic += if one {
@@ -458,9 +469,9 @@ impl<M: NeuronModel> Slicer<'_, M> {
         deliver
     }
 
-    /// Draw `len` steps of the external drive of `neurons` of partition
-    /// state `b` into its excitatory input rows (overwriting them); returns
-    /// the number of external events.
+    /// Draw `len` steps of the external drive of the block `neurons` of
+    /// partition state `b` into its excitatory input rows (overwriting
+    /// them); returns the number of external events.
     fn drive(&self, b: &mut PartitionState<M::Block>, len: usize, neurons: Range<usize>) -> u64 {
         let (rows, stride) = b.ring.ex_rows_mut(len);
         b.drive
@@ -480,6 +491,8 @@ impl<M: NeuronModel> Slicer<'_, M> {
         block: Range<usize>,
     ) -> u64 {
         let (stdp, ring, history) = (self.stdp, &mut b.ring, &b.history);
+        // the input rows are the block's: target t is column t - first
+        let first = block.start;
         let end = block.end as u32;
         let last = block.end >= b.history.len();
         let mut events = 0usize;
@@ -496,7 +509,7 @@ impl<M: NeuronModel> Slicer<'_, M> {
                 }
                 *w = stdp.transmit(*w, trace, stamp, &history[t as usize]);
                 if M::READS_INPUT {
-                    ring.add_ex(t as usize, slot, *w);
+                    ring.add_ex(t as usize - first, slot, *w);
                 }
             }
             let run = below(&p.st_targets, &mut c.fixed, end, last);
@@ -505,11 +518,11 @@ impl<M: NeuronModel> Slicer<'_, M> {
                 // static synapses only carry input
             } else if (src as usize) < self.n_e {
                 for &t in &p.st_targets[run] {
-                    ring.add_ex(t as usize, slot, self.w_exc);
+                    ring.add_ex(t as usize - first, slot, self.w_exc);
                 }
             } else {
                 for &t in &p.st_targets[run] {
-                    ring.add_in(t as usize, slot, self.w_inh);
+                    ring.add_in(t as usize - first, slot, self.w_inh);
                 }
             }
             // the rows' next cache lines, for the next blocks
@@ -682,8 +695,12 @@ fn update_block<M: NeuronModel>(
         for k in 0..len {
             let stamp = (t0 + k + 1) as u32;
             let (ex, inh) = if M::READS_INPUT {
+                // the rows are the block's own (columns from block.start)
                 let (ex, inh) = b.ring.rows(k);
-                (&ex[from..to], &inh[from..to])
+                (
+                    &ex[from - block.start..to - block.start],
+                    &inh[from - block.start..to - block.start],
+                )
             } else {
                 (&zeros[..to - from], &zeros[..to - from])
             };

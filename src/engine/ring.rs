@@ -1,14 +1,18 @@
-//! Input buffers of one slice: per channel (excitatory, inhibitory) D rows
-//! of one slot per neuron, slot-major. In slice s, for a block of neurons,
-//! the excitatory rows first receive the external drive arriving in slice s,
-//! then the spikes of slice s - 1 (emitted D steps earlier) are added, then
-//! the block reads them row by row. One slice's rows are all the engine
-//! ever needs, as everything arriving in a slice is written in that slice.
+//! Input buffers of one slice and one block of neurons: per channel
+//! (excitatory, inhibitory) D rows of one slot per neuron of the block,
+//! slot-major. In slice s, for a block of neurons, the excitatory rows first
+//! receive the external drive arriving in slice s, then the spikes of slice
+//! s - 1 (emitted D steps earlier) are added, then the block reads them row
+//! by row. One slice's rows of one block are all the engine ever needs, as
+//! everything arriving in a slice is written in that slice, and a block is
+//! done with its rows before the next block begins: so the blocks of a
+//! partition share one set of rows, which stays in cache (at N = 1M a
+//! partition's rows would be 120 MB, streamed from memory every slice).
 
 use std::ops::Range;
 
-/// Excitatory and inhibitory input of the neurons of a partition, D slots
-/// each.
+/// Excitatory and inhibitory input of the neurons of a block (neuron `l`
+/// of the block is column `l`), D slots each.
 #[derive(Debug, Clone)]
 pub struct InputRing {
     n: usize,
@@ -18,7 +22,8 @@ pub struct InputRing {
 }
 
 impl InputRing {
-    /// Buffers for `n` neurons and slices of `d` steps, all zero.
+    /// Buffers for blocks of at most `n` neurons and slices of `d` steps,
+    /// all zero.
     pub fn new(n: usize, d: usize) -> Self {
         let stride = row_stride(n);
         InputRing {
@@ -55,9 +60,9 @@ impl InputRing {
         (&mut self.ex[..len * self.stride], self.stride)
     }
 
-    /// Zero the inhibitory input of `neurons` in the first `len` slots
-    /// (after they are read; the excitatory rows are overwritten by the
-    /// next drive).
+    /// Zero the inhibitory input of `neurons` (columns) in the first `len`
+    /// slots (after they are read; the excitatory rows are overwritten by
+    /// the next drive).
     pub fn clear_inh(&mut self, len: usize, neurons: Range<usize>) {
         for slot in 0..len {
             let row = slot * self.stride;

@@ -148,9 +148,11 @@ impl DriveBlock {
 
     /// [`DriveBlock::fill`] for the neurons `neurons` only (their streams
     /// advance, the others' do not): `neurons.start` must be a multiple of
-    /// [`LANES`], and `neurons.end` one too or the neuron count. Row `k`
-    /// still starts at `rows[k * stride]` (neuron 0). Returns the number of
-    /// events of those neurons.
+    /// [`LANES`], and `neurons.end` one too or the neuron count. The rows
+    /// are those of `neurons` alone: row `k` starts at `rows[k * stride]`
+    /// with neuron `neurons.start`, and `stride` must be at least the
+    /// range's length rounded up to [`LANES`]. Returns the number of events
+    /// of those neurons.
     pub fn fill_range(
         &mut self,
         table: &CountTable,
@@ -168,9 +170,10 @@ impl DriveBlock {
             "whole groups of lanes"
         );
         let groups = neurons.start / LANES..neurons.end.div_ceil(LANES);
-        assert!(stride >= self.groups.len() * LANES, "a row holds every lane");
+        let lanes = groups.len() * LANES;
+        assert!(stride >= lanes, "a row holds every lane of the range");
         assert!(
-            steps == 0 || rows.len() >= (steps - 1) * stride + groups.end * LANES,
+            steps == 0 || rows.len() >= (steps - 1) * stride + lanes,
             "rows for every step"
         );
         if steps == 0 {
@@ -179,7 +182,8 @@ impl DriveBlock {
         let mut events = 0;
         for (streams, g) in self.groups[groups.clone()].iter_mut().zip(groups) {
             let base = g * LANES;
-            let per_lane = simd::group(self.isa, table, streams, &mut rows[base..], stride, steps, w);
+            let column = base - neurons.start;
+            let per_lane = simd::group(self.isa, table, streams, &mut rows[column..], stride, steps, w);
             // padding lanes are not counted
             events += per_lane[..(self.n - base).min(LANES)].iter().sum::<u64>();
         }
@@ -317,7 +321,13 @@ mod tests {
             let events = whole.fill(&table, &mut a, stride, steps, 2.5);
             let mut sum = 0;
             for r in [16..32, 0..16, 32..n] {
-                sum += parts.fill_range(&table, &mut b, stride, steps, 2.5, r);
+                // each range into its own rows, then copied to its columns
+                let mut rows = vec![f64::NAN; stride * steps];
+                sum += parts.fill_range(&table, &mut rows, stride, steps, 2.5, r.clone());
+                for k in 0..steps {
+                    let from = &rows[k * stride..k * stride + r.len()];
+                    b[k * stride + r.start..k * stride + r.end].copy_from_slice(from);
+                }
             }
             assert_eq!(sum, events);
             for k in 0..steps {
