@@ -162,14 +162,20 @@ impl StdpPl {
         post.entries.push(HistEntry { t, kminus: post.kminus });
     }
 
+    /// Whether a zero weight stays exactly zero under the rule (mu > 0):
+    /// facilitation adds lambda * 0^mu * k = 0 and depression subtracts
+    /// lambda * alpha * 0 * K = 0.
+    #[inline(always)]
+    pub fn keeps_zero(&self) -> bool {
+        self.mu > 0.0
+    }
+
     /// The new weight of a synapse with weight `w` for a presynaptic spike
     /// with stamp `t`, given the presynaptic trace before this spike and the
     /// postsynaptic history (facilitation, then depression).
     #[inline(always)]
     pub fn transmit(&self, mut w: f64, pre: PreTrace, t: u32, post: &PostHistory) -> f64 {
-        // a zero weight stays exactly zero: facilitation adds lambda * 0^mu * k = 0
-        // and depression subtracts lambda * alpha * 0 * K = 0 (mu > 0)
-        if w == 0.0 && self.mu > 0.0 {
+        if w == 0.0 && self.keeps_zero() {
             return 0.0;
         }
         let h = &post.entries;
