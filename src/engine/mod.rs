@@ -72,6 +72,10 @@ pub struct EngineConfig {
 /// for iaf_psc_alpha, stays in L1).
 const TILE: usize = 256;
 
+/// How many spikes ahead delivery to one of many blocks prefetches the
+/// synapse rows at a spike's cursor.
+const CURSOR_AHEAD: usize = 8;
+
 /// How many synapses ahead delivery prefetches a target's spike history
 /// when a partition is one block.
 const PREFETCH_AHEAD: usize = 8;
@@ -496,8 +500,15 @@ impl<M: NeuronModel> Slicer<'_, M> {
         let end = block.end as u32;
         let last = block.end >= b.history.len();
         let mut events = 0usize;
-        let spikes = a.spikes.iter().zip(a.pre).zip(b.cursors.iter_mut());
-        for ((&(stamp, src), &trace), c) in spikes {
+        for i in 0..b.cursors.len() {
+            // the rows at the cursors of a spike a few spikes on: each is a miss
+            // that would otherwise wait behind this spike's branches
+            if let Some(ahead) = b.cursors.get(i + CURSOR_AHEAD).filter(|_| !AHEAD) {
+                prefetch(p.pl_targets.get(ahead.plastic.start));
+                prefetch(p.pl_weights.get(ahead.plastic.start));
+                prefetch(p.st_targets.get(ahead.fixed.start));
+            }
+            let ((stamp, src), trace, c) = (a.spikes[i], a.pre[i], &mut b.cursors[i]);
             let slot = stamp as usize - 1 - a.t0;
             let run = below(&p.pl_targets, &mut c.plastic, end, last);
             events += run.len();
