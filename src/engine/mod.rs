@@ -484,8 +484,10 @@ impl<M: NeuronModel> Slicer<'_, M> {
 
     /// Deliver the spikes `a` to their synapses onto the targets `block` of
     /// partition `p` (state `b`), continuing each spike's rows at its cursor;
-    /// returns the number of synaptic events. `AHEAD`: prefetch the targets'
-    /// histories a few synapses ahead.
+    /// returns the number of synaptic events. `AHEAD` (the partition is one
+    /// block): prefetch the targets' histories a few synapses ahead;
+    /// otherwise (many blocks) the rows at the cursor of the spike
+    /// [`CURSOR_AHEAD`] spikes ahead.
     #[inline(never)]
     fn deliver<const AHEAD: bool>(
         &self,
