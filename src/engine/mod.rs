@@ -113,6 +113,13 @@ fn block_size(n: usize, row: f64) -> usize {
     sparse.max(BLOCK).next_multiple_of(TILE)
 }
 
+/// The input rows of a partition of `n` neurons worked through in blocks of
+/// `block`, for slices of `d` steps: one block's worth, which its blocks
+/// share in turn (none for a model that ignores its input).
+fn input_rows<M: NeuronModel>(n: usize, block: usize, d: usize) -> InputRing {
+    InputRing::new(if M::READS_INPUT { n.min(block) } else { 0 }, d)
+}
+
 /// Synapses of partition `p` per source of a network of `n` neurons.
 fn part_row(p: &Partition, n: usize) -> f64 {
     (p.pl_targets.len() + p.st_targets.len()) as f64 / n.max(1) as f64
@@ -220,16 +227,15 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
                         .collect(),
                 );
                 let block = block_size(n, part_row(part, net.n));
-                // a model that ignores its input needs neither buffers nor a drive;
-                // the blocks of a partition share one block's input rows
-                let (inputs, drive) = if M::READS_INPUT {
-                    (n.min(block), DriveBlock::new(cfg.seed, part.neurons()))
+                // a model that ignores its input needs neither buffers nor a drive
+                let drive = if M::READS_INPUT {
+                    DriveBlock::new(cfg.seed, part.neurons())
                 } else {
-                    (0, DriveBlock::new(cfg.seed, std::iter::empty()))
+                    DriveBlock::new(cfg.seed, std::iter::empty())
                 };
                 PartitionState {
                     states,
-                    ring: InputRing::new(inputs, cfg.delay),
+                    ring: input_rows::<M>(n, block, cfg.delay),
                     drive,
                     history: vec![PostHistory::default(); n],
                     spikes: Vec::new(),
@@ -258,9 +264,7 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
         assert!(block > 0 && block.is_multiple_of(TILE), "a block is whole tiles");
         for s in &mut self.states {
             s.block = block;
-            if M::READS_INPUT {
-                s.ring = InputRing::new(s.history.len().min(block), self.cfg.delay);
-            }
+            s.ring = input_rows::<M>(s.history.len(), block, self.cfg.delay);
         }
         self
     }
