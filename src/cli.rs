@@ -25,6 +25,10 @@ pub enum Command {
     Run(RunArgs),
     /// Draw the scaling figure and tables from a results tree on disk.
     Analyse(AnalyseArgs),
+    /// Measure this machine for the cost model behind `run --dry-run`:
+    /// run a short sweep (or read the points of DIR) and write the
+    /// calibration file that `run --calibration FILE` reads.
+    Calibrate(CalibrateArgs),
     /// Print a shell completion script to stdout
     /// (e.g. `scaling completions bash > ~/.local/share/bash-completion/completions/scaling`).
     Completions {
@@ -99,6 +103,40 @@ pub struct RunArgs {
     /// Do not write spikes.dat (saves time and disk at large N).
     #[arg(long)]
     pub no_spikes: bool,
+    /// Machine calibration for the time estimates (`--dry-run`, the
+    /// summary lines): a file written by `scaling calibrate` on the
+    /// machine the sweep runs on.
+    #[arg(long, value_name = "FILE")]
+    pub calibration: Option<PathBuf>,
+}
+
+/// Arguments of `scaling calibrate`.
+#[derive(Debug, Clone, Args)]
+pub struct CalibrateArgs {
+    /// A results tree measured on this machine (one process per point) to
+    /// fit to, instead of running the calibration sweep.
+    pub dir: Option<PathBuf>,
+    /// The calibration file to write.
+    #[arg(long, default_value = "calibration.json")]
+    pub out: PathBuf,
+    /// Worker threads of the calibration sweep; 0 uses every core.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Print only errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl CalibrateArgs {
+    /// The library's options for these arguments.
+    pub fn options(&self) -> crate::calibrate::Options {
+        crate::calibrate::Options {
+            dir: self.dir.clone(),
+            out: self.out.clone(),
+            threads: self.threads,
+            quiet: self.quiet,
+        }
+    }
 }
 
 /// Arguments of `scaling analyse`.
@@ -156,6 +194,7 @@ impl RunArgs {
             shard: self.shard.clone(),
             quiet: self.quiet,
             no_spikes: self.no_spikes,
+            calibration: self.calibration.clone(),
         }
     }
 }

@@ -3,14 +3,16 @@
 //!
 //! A config file is flat: the sweep keys `models`, `N` (a size, a list or a
 //! spec string like `"1250..15000"`), `seeds`, `threads`, `out`, `figures`,
-//! `analyse`, `spikes`, and any model parameter by its spec name (`K`, `eta`,
-//! `T`, `seed`, ...; see [`crate::params::KEYS`]).
+//! `analyse`, `spikes`, `calibration` (a file written by `scaling
+//! calibrate`, for the cost model's times), and any model parameter by its
+//! spec name (`K`, `eta`, `T`, `seed`, ...; see [`crate::params::KEYS`]).
 //!
 //! Every value, wherever it comes from, goes through one setter
 //! ([`Sweep::set`]), whose errors are bare messages; the one place that
 //! knows where the value came from ([`Origin`]) names it: `--N`, `--set N`,
 //! or `N` in `file.toml`, line 3.
 
+use crate::cost::Machine;
 use crate::error::{Error, FileLine, Result};
 use crate::models::ModelKind;
 use crate::params::{Params, KEYS};
@@ -28,6 +30,7 @@ pub const SWEEP_KEYS: &[&str] = &[
     "figures",
     "analyse",
     "spikes",
+    "calibration",
 ];
 
 /// Most network sizes one spec may produce (bounds the memory a spec can ask for).
@@ -78,6 +81,9 @@ pub struct Sweep {
     pub shard: Option<(usize, usize)>,
     /// Print only errors.
     pub quiet: bool,
+    /// The machine the cost model's times are for (`calibration`: a file
+    /// written by `scaling calibrate`; the built-in coefficients without).
+    pub machine: Machine,
 }
 
 impl Default for Sweep {
@@ -99,6 +105,7 @@ impl Default for Sweep {
             dry_run: false,
             shard: None,
             quiet: false,
+            machine: Machine::default(),
         }
     }
 }
@@ -145,6 +152,8 @@ pub struct RunOptions {
     pub quiet: bool,
     /// `--no-spikes`.
     pub no_spikes: bool,
+    /// `--calibration`: a machine calibration file.
+    pub calibration: Option<PathBuf>,
 }
 
 /// Where a value came from; errors name it as the user wrote it there.
@@ -220,6 +229,7 @@ impl Sweep {
                 )
             }
             "out" => self.out = PathBuf::from(text),
+            "calibration" => self.machine = Machine::load(Path::new(text)).map_err(|e| e.to_string())?,
             "figures" => self.figures = PathBuf::from(text),
             "analyse" => self.analyse = boolean()?,
             "spikes" => self.spikes = boolean()?,
@@ -552,6 +562,11 @@ impl RunOptions {
             "figures",
             self.figures.as_ref().map(|p| p.display().to_string()),
             "--figures",
+        );
+        flag(
+            "calibration",
+            self.calibration.as_ref().map(|p| p.display().to_string()),
+            "--calibration",
         );
         v
     }

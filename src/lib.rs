@@ -4,7 +4,8 @@
 //!
 //! Data flows one way: [`cli`] -> [`config`] -> [`sweep`] -> [`simulate`]
 //! -> ([`network`], [`engine`]) -> [`output`]; [`analysis`] reads only
-//! files. Beside the flow: [`point`] (one point of a sweep), [`cost`] (what
+//! files; [`calibrate`] runs a sweep and reads it back to fit [`cost`] to
+//! this machine. Beside the flow: [`point`] (one point of a sweep), [`cost`] (what
 //! a point will cost), [`progress`], [`comm`] (the processes of a
 //! distributed run), and the leaves [`host`] (what the machine says) and
 //! [`units`] (human-readable sizes and times). Only
@@ -14,6 +15,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod analysis;
+pub mod calibrate;
 pub mod cli;
 pub mod comm;
 pub mod config;

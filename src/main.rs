@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use scaling::cli::{Cli, Command};
-use scaling::{analysis, cli, comm, config, sweep};
+use scaling::{analysis, calibrate, cli, comm, config, sweep};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -15,6 +15,7 @@ fn main() -> ExitCode {
         }
         (Command::Run(_), None) => unreachable!("a run has its processes"),
         (Command::Analyse(args), _) => args.options().and_then(|o| analysis::run(&o)),
+        (Command::Calibrate(args), _) => calibrate::run(&args.options()),
         (Command::Completions { shell }, _) => cli::print_completions(shell),
         (Command::Man, _) => cli::print_man(),
     };

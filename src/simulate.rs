@@ -116,6 +116,8 @@ impl<F: FnMut(Stage) -> bool> ModelVisitor for Simulate<'_, '_, F> {
 
     fn visit<M: NeuronModel>(mut self, model: &M) -> Result<PointResult> {
         let (p, d, comm) = (self.p, self.d, self.comm);
+        // the peak is this point's: what earlier points freed goes back first
+        crate::host::release_free_memory();
         crate::host::reset_peak_rss();
         let t_build = Instant::now();
         let (rank, t, size) = (comm.rank(), self.threads, comm.size());

@@ -59,6 +59,27 @@ pub fn sim_time(ms: f64) -> String {
     }
 }
 
+/// A moment given in seconds since the Unix epoch as a UTC date and
+/// minute: `2026-12-02 19:30 UTC` (proleptic Gregorian calendar).
+pub fn utc_minute(unix_s: u64) -> String {
+    let (days, rem) = (unix_s / 86_400, unix_s % 86_400);
+    // days since 1970-01-01 to a civil date (H. Hinnant's algorithm)
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +94,12 @@ mod tests {
         assert_eq!(sim_time(1500.0), "1500 ms");
         assert_eq!(sim_time(3.6e6), "3600.0 s");
         assert_eq!(sim_time(3.6e7), "10.0 h");
+    }
+
+    #[test]
+    fn utc_minutes() {
+        assert_eq!(utc_minute(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc_minute(951_782_400), "2000-02-29 00:00 UTC");
+        assert_eq!(utc_minute(1_796_239_863), "2026-12-02 19:31 UTC");
     }
 }

@@ -71,6 +71,10 @@ pub struct Calibration {
     pub event_s: fn(&Params) -> f64,
     /// The firing rate (spikes/s per neuron) assumed before a point runs.
     pub rate: fn(&Params) -> f64,
+    /// Simulation slow-down per doubling of a partition's synapse memory
+    /// beyond `cost::calib::CACHE_BYTES` (spike histories and input rows no
+    /// longer stay in cache between the spikes that need them).
+    pub slowdown_per_doubling: f64,
 }
 
 /// One row of the model table.
@@ -150,7 +154,7 @@ models! {
         aliases: ["iaf"],
         colour: (0, 0, 0),
         // rate: 4.5 ± 0.6/s at N = 1250 (seeds 1-40), 1.0-1.4/s from N = 2500 on
-        cost: Calibration { update_s: 1.2e-5, event_s: |p| if p.N < 2500 { 4.5e-9 } else { 1.4e-8 }, rate: |p| if p.N < 2500 { 5.0 } else { 1.2 } },
+        cost: Calibration { update_s: 1.2e-5, event_s: |p| if p.N < 2500 { 4.5e-9 } else { 1.4e-8 }, rate: |p| if p.N < 2500 { 5.0 } else { 1.2 }, slowdown_per_doubling: 0.10 },
     },
     /// Fires at a fixed rate and phase, ignoring its input.
     IgnoreAndFire => IgnoreAndFire {
@@ -160,7 +164,7 @@ models! {
         // rate: the mean of its rate distribution (no drive is drawn and static
         // synapses carry nothing to it; its update phase is mostly the wait for
         // the other workers' delivery, which the update coefficient carries)
-        cost: Calibration { update_s: 1.6e-6, event_s: |_| 1.1e-8, rate: |p| 0.5 * (p.rate_dist[0] + p.rate_dist[1]) },
+        cost: Calibration { update_s: 1.6e-6, event_s: |_| 1.1e-8, rate: |p| 0.5 * (p.rate_dist[0] + p.rate_dist[1]), slowdown_per_doubling: 0.03 },
     },
 }
 

@@ -46,7 +46,7 @@ pub fn print(sweep: &Sweep, pts: &[Point], todos: &[Todo]) {
     let (mut total_s, mut max_mem, mut max_total) = (0.0, 0.0f64, 0.0f64);
     for (pt, todo) in pts.iter().zip(todos) {
         let st = todo.word();
-        match estimate_on(pt.model, &sweep.params_of(pt), pt.threads, r) {
+        match estimate_on(pt.model, &sweep.params_of(pt), pt.threads, r, &sweep.machine) {
             Ok(c) => {
                 if *todo != Todo::Reuse {
                     total_s += c.build_s + c.sim_s;
@@ -71,6 +71,7 @@ pub fn print(sweep: &Sweep, pts: &[Point], todos: &[Todo]) {
         }
     }
     print_totals(pts.len(), &threads, r, total_s, max_mem, max_total);
+    println!("times for: {}", sweep.machine.origin);
 }
 
 /// The columns a plan over `r` > 1 processes adds (empty for one): the

@@ -243,7 +243,7 @@ impl PointRun<'_> {
         let p = sweep.params_of(pt);
         let dir = sweep.dir_of(pt);
         comm::on_root(comm, || resume::clear_point(&dir))?;
-        let est = cost::estimate_on(pt.model, &p, threads, comm.size())?;
+        let est = cost::estimate_on(pt.model, &p, threads, comm.size(), &sweep.machine)?;
         // process 0 streams the spike file while the simulation runs
         let mut stream = None;
         comm::on_root(comm, || {

@@ -1,0 +1,148 @@
+//! `scaling calibrate`: measure this machine for the cost model. The
+//! built-in coefficients of [`crate::cost`] were measured on the project's
+//! dev machine; on another machine (a cluster node) `--dry-run` would plan
+//! with the wrong speed. Calibrating runs a short sweep here (both models,
+//! N = 1250, 5000 and 12500, T = 5 s, in a temporary directory; about a
+//! minute) or reads the points of a results tree measured here, fits the
+//! factors of [`Machine::fit`], times the first touch of 1 GiB of fresh
+//! memory, and writes the calibration file that `scaling run
+//! --calibration FILE` reads.
+//!
+//! Pipeline: sweep (or tree) → samples → touch probe → fit → file →
+//! report.
+
+use crate::analysis::load::{load_tree, StoredPoint};
+use crate::comm::Solo;
+use crate::config::{self, RunOptions};
+use crate::cost::machine::{Machine, Sample};
+use crate::error::Result;
+use crate::host;
+use std::path::{Path, PathBuf};
+
+/// What `scaling calibrate` was asked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    /// A results tree to fit to instead of running the calibration sweep.
+    pub dir: Option<PathBuf>,
+    /// The calibration file to write.
+    pub out: PathBuf,
+    /// Worker threads of the calibration sweep (0: every core).
+    pub threads: usize,
+    /// Print only errors.
+    pub quiet: bool,
+}
+
+/// Sizes of the calibration sweep: small, middle and large within one
+/// target block, so no point pays the slowdown of large partitions.
+pub const SIZES: &str = "1250,5000,12500";
+/// Simulated time of each calibration point (ms).
+pub const T_MS: &str = "5000";
+/// Fresh memory the touch probe allocates (bytes).
+pub const TOUCH_BYTES: usize = 1 << 30;
+
+/// Calibrate: measure (or read) the points, fit, write `o.out`, report.
+pub fn run(o: &Options) -> Result<()> {
+    let say = |s: &str| {
+        if !o.quiet {
+            eprintln!("{s}");
+        }
+    };
+    let points = match &o.dir {
+        Some(dir) => load_tree(dir)?.points,
+        None => {
+            say(&format!(
+                "calibrating: both models at N = {SIZES}, T = {T_MS} ms, {} thread(s)",
+                threads_text(o.threads)
+            ));
+            measure(o.threads, o.quiet)?
+        }
+    };
+    let samples: Vec<Sample> = points.iter().filter_map(sample).collect();
+    let touch = host::touch_s_per_byte(TOUCH_BYTES);
+    let origin = format!(
+        "{}, {} cores, host {}; calibrated {} from {} point(s){}",
+        host::cpu_model(),
+        host::cores(),
+        host::hostname(),
+        crate::units::utc_minute(host::unix_now()),
+        samples.len(),
+        o.dir.as_ref().map_or(String::new(), |d| format!(" of {}", d.display()))
+    );
+    let machine = Machine::fit(&samples, touch, host::cores(), origin)?;
+    crate::output::write_json(&o.out, &machine)?;
+    say(&report(&machine, &o.out));
+    Ok(())
+}
+
+/// Run the calibration sweep in a temporary directory and read its points.
+fn measure(threads: usize, quiet: bool) -> Result<Vec<StoredPoint>> {
+    let tmp = std::env::temp_dir().join(format!("scaling-calibrate-{}", std::process::id()));
+    let run = || -> Result<Vec<StoredPoint>> {
+        let opts = RunOptions {
+            models: Some("iaf,ignore".into()),
+            n: Some(SIZES.into()),
+            t: Some(T_MS.into()),
+            threads: Some(threads.to_string()),
+            out: Some(tmp.clone()),
+            no_analyse: true,
+            no_spikes: true,
+            force: true,
+            quiet,
+            ..RunOptions::default()
+        };
+        crate::sweep::run(&config::from_run_options(&opts)?, &Solo)?;
+        Ok(load_tree(&tmp)?.points)
+    };
+    let points = run();
+    // best effort: a leftover temporary directory is harmless
+    let _ = std::fs::remove_dir_all(&tmp);
+    points
+}
+
+/// The fit's view of a stored point; `None` for a point without what the
+/// fit needs (NEST's trees, points of several processes).
+fn sample(p: &StoredPoint) -> Option<Sample> {
+    let r = &p.record;
+    if r.processes.unwrap_or(1) != 1 {
+        return None;
+    }
+    let phases = r.phases.as_ref()?;
+    Some(Sample {
+        model: p.model,
+        n: p.n,
+        t_ms: r.t?,
+        threads: r.threads?,
+        build_time: r.build_time,
+        synapses: r.n_synapses?,
+        update: phases.update,
+        deliver: phases.deliver + phases.gather,
+        events: r.synaptic_events?,
+    })
+}
+
+/// "every core" for 0, else the count.
+fn threads_text(threads: usize) -> String {
+    if threads == 0 {
+        format!("{} (every core)", host::cores())
+    } else {
+        threads.to_string()
+    }
+}
+
+/// What the calibration found, for the terminal.
+fn report(m: &Machine, out: &Path) -> String {
+    let mut s = format!(
+        "this machine against the built-in cost model (factor > 1: slower):\n  build {:.2}x, first touch of fresh memory {:.2} s/GB",
+        m.build,
+        m.touch_s_per_byte * 1e9
+    );
+    for (name, sp) in &m.models {
+        s += &format!("\n  {name}: update {:.2}x, events {:.2}x", sp.update, sp.event);
+    }
+    s += &format!(
+        "\nwrote {}; plan with `scaling run --calibration {} --dry-run ...`",
+        out.display(),
+        out.display()
+    );
+    s
+}

@@ -1,0 +1,362 @@
+//! How fast a machine runs `scaling`: factors on the built-in coefficients
+//! of the cost model ([`super::calib`], measured on the project's dev
+//! machine), fitted from points measured on the machine a user plans for
+//! (`scaling calibrate`), saved as JSON and read by `scaling run
+//! --calibration FILE`.
+//!
+//! A point's measured times split the way the cost model adds them up:
+//! - update coefficient (s per neuron and simulated second, one thread) =
+//!   speed-up * `phases.update` / (N * T) / slowdown;
+//! - event coefficient (s per synaptic event, one thread) = speed-up *
+//!   (`phases.deliver` + `phases.gather`) / `synaptic_events` / slowdown;
+//! - build per synapse (s, one thread) = speed-up * `build_time` /
+//!   synapses, from points whose synapses fit in the memory the OS hands
+//!   out warm ([`super::calib::WARM_BYTES`]).
+//!
+//! Each factor is the median over the points of the measured coefficient
+//! divided by the built-in one, so one disturbed point does not move it.
+//! The first-touch cost of fresh memory beyond the warm part is measured
+//! directly (`host::touch_s_per_byte`), not fitted.
+
+use super::{calib, slowdown};
+use crate::error::{Error, Result};
+use crate::models::ModelKind;
+use crate::params::Params;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Version of the calibration file's layout.
+pub const FORMAT: u32 = 1;
+
+/// A machine's speed relative to the built-in coefficients of the cost
+/// model. The default is the dev machine itself (every factor 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Machine {
+    /// Layout version ([`FORMAT`]).
+    pub format: u32,
+    /// Where the factors come from (CPU, cores, date), shown with the plan.
+    pub origin: String,
+    /// Factor on the build time per synapse ([`calib::BUILD_S_PER_SYNAPSE`]).
+    pub build: f64,
+    /// Time to touch one byte of fresh memory for the first time (s per
+    /// byte; page faults and zeroing).
+    pub touch_s_per_byte: f64,
+    /// Factors on each model's simulation coefficients, by NEST model
+    /// name; a model not listed keeps the built-in ones.
+    pub models: BTreeMap<String, ModelSpeed>,
+    /// The points the factors were fitted to: per point, measured and
+    /// built-in coefficients (for the record; not read back).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fitted_to: Vec<Fitted>,
+}
+
+/// Factors on one model's simulation coefficients.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ModelSpeed {
+    /// On the update coefficient (per neuron and simulated second).
+    pub update: f64,
+    /// On the event coefficient (per synaptic event).
+    pub event: f64,
+}
+
+impl Default for ModelSpeed {
+    fn default() -> Self {
+        ModelSpeed {
+            update: 1.0,
+            event: 1.0,
+        }
+    }
+}
+
+/// One measured point as the fit saw it: the factors it alone would give.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fitted {
+    /// NEST model name.
+    pub model: String,
+    /// Network size.
+    #[serde(rename = "N")]
+    pub n: usize,
+    /// Worker threads.
+    pub threads: usize,
+    /// Measured / built-in update coefficient.
+    pub update: f64,
+    /// Measured / built-in event coefficient.
+    pub event: f64,
+    /// Measured / built-in build time per synapse (`None`: the point's
+    /// synapses exceed the warm memory, so its build is not used).
+    pub build: Option<f64>,
+}
+
+impl Default for Machine {
+    fn default() -> Self {
+        Machine {
+            format: FORMAT,
+            origin: "built-in (the project's dev machine, 2026-12-02)".into(),
+            build: 1.0,
+            touch_s_per_byte: calib::TOUCH_S_PER_BYTE,
+            models: BTreeMap::new(),
+            fitted_to: Vec::new(),
+        }
+    }
+}
+
+/// What the fit needs of one measured point (from its `data.json`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    /// Neuron model.
+    pub model: ModelKind,
+    /// Network size.
+    pub n: usize,
+    /// Simulated time (ms).
+    pub t_ms: f64,
+    /// Worker threads (one process).
+    pub threads: usize,
+    /// Build time (s).
+    pub build_time: f64,
+    /// Synapses between network neurons.
+    pub synapses: u64,
+    /// Update phase (s).
+    pub update: f64,
+    /// Delivery and gather phases (s).
+    pub deliver: f64,
+    /// Synaptic events delivered.
+    pub events: u64,
+}
+
+impl Machine {
+    /// The factors of `model` (1 where not calibrated).
+    pub fn speed(&self, model: ModelKind) -> ModelSpeed {
+        self.models.get(model.name()).copied().unwrap_or_default()
+    }
+
+    /// Read a calibration file written by `scaling calibrate`; errors name
+    /// the file and what is wrong.
+    pub fn load(path: &Path) -> Result<Machine> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read calibration", path, e))?;
+        let m: Machine = serde_json::from_str(&text).map_err(|e| {
+            Error::parse(
+                path,
+                Some(e.line()),
+                format!("not a calibration file written by `scaling calibrate`: {e}"),
+            )
+        })?;
+        if m.format != FORMAT {
+            return Err(Error::parse(
+                path,
+                None,
+                format!(
+                    "calibration format {} (this scaling reads {FORMAT}); rerun `scaling calibrate`",
+                    m.format
+                ),
+            ));
+        }
+        let mut factors = vec![("build", m.build), ("touch_s_per_byte", m.touch_s_per_byte)];
+        for (name, s) in &m.models {
+            if ModelKind::parse(name).is_none_or(|k| k.name() != name) {
+                return Err(Error::parse(
+                    path,
+                    None,
+                    format!("unknown model `{name}` (valid: {})", ModelKind::valid_names()),
+                ));
+            }
+            factors.push(("update", s.update));
+            factors.push(("event", s.event));
+        }
+        if let Some((key, v)) = factors.iter().find(|(_, v)| !(v.is_finite() && *v > 0.0)) {
+            return Err(Error::parse(
+                path,
+                None,
+                format!("`{key}` must be a positive number, got {v}"),
+            ));
+        }
+        Ok(m)
+    }
+
+    /// Fit the factors to `samples` (points measured on this machine, one
+    /// process each, on `cores` cores) with the measured first-touch cost
+    /// `touch_s_per_byte`; `origin` says where. Errors if no sample can be
+    /// used. A model without samples keeps the built-in coefficients.
+    pub fn fit(samples: &[Sample], touch_s_per_byte: f64, cores: usize, origin: String) -> Result<Machine> {
+        let mut fitted = Vec::new();
+        for s in samples.iter().filter(|s| s.events > 0 && s.n > 0 && s.t_ms > 0.0) {
+            let p = Params {
+                N: s.n,
+                T: s.t_ms,
+                ..Params::default()
+            };
+            let Ok(d) = p.derive() else { continue };
+            let speedup = 1.0 + calib::PARALLEL_EFFICIENCY * (s.threads.clamp(1, cores.max(1)) - 1) as f64;
+            let plastic = d.N_E as f64 * d.K_E as f64;
+            let syn_bytes = 12.0 * plastic + 4.0 * (s.synapses as f64 - plastic);
+            let slow = slowdown(s.model, syn_bytes / s.threads.max(1) as f64);
+            let c = s.model.info().cost;
+            let update = speedup * s.update / (s.n as f64 * s.t_ms / 1000.0) / slow / c.update_s;
+            let event = speedup * s.deliver / s.events as f64 / slow / (c.event_s)(&p);
+            let build = (syn_bytes <= calib::WARM_BYTES && s.synapses > 0)
+                .then(|| speedup * s.build_time / s.synapses as f64 / calib::BUILD_S_PER_SYNAPSE);
+            fitted.push(Fitted {
+                model: s.model.name().into(),
+                n: s.n,
+                threads: s.threads,
+                update,
+                event,
+                build,
+            });
+        }
+        let build = median(fitted.iter().filter_map(|f| f.build).collect()).ok_or_else(|| {
+            Error::NoData("no measured point to calibrate with: it needs data.json files with `phases`, `synaptic_events` and `n_synapses` (written by `scaling run`) of points up to N = 200000".into())
+        })?;
+        let mut models = BTreeMap::new();
+        for &m in ModelKind::ALL {
+            let of = |f: fn(&Fitted) -> f64| median(fitted.iter().filter(|x| x.model == m.name()).map(f).collect());
+            if let (Some(update), Some(event)) = (of(|f| f.update), of(|f| f.event)) {
+                models.insert(m.name().to_string(), ModelSpeed { update, event });
+            }
+        }
+        Ok(Machine {
+            format: FORMAT,
+            origin,
+            build,
+            touch_s_per_byte,
+            models,
+            fitted_to: fitted,
+        })
+    }
+}
+
+/// The median of `v` (the mean of the middle two for an even count);
+/// `None` for no finite value.
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    v.retain(|x| x.is_finite() && *x > 0.0);
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let k = v.len() / 2;
+    Some(if v.len() % 2 == 1 {
+        v[k]
+    } else {
+        0.5 * (v[k - 1] + v[k])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cost::{estimate_on, Cost};
+
+    /// A point measured on a machine exactly `speed` times slower than the
+    /// built-in model (with the model's own rate), one thread.
+    fn measured(model: ModelKind, n: usize, speed: f64) -> (Sample, Cost) {
+        let p = Params {
+            N: n,
+            T: 2000.0,
+            ..Params::default()
+        };
+        let c = estimate_on(model, &p, 1, 1, &Machine::default()).unwrap();
+        let events = (c.spikes * p.K as f64) as u64;
+        let info = model.info().cost;
+        let s = Sample {
+            model,
+            n,
+            t_ms: p.T,
+            threads: 1,
+            build_time: speed * c.build_s,
+            synapses: c.synapses,
+            update: speed * info.update_s * n as f64 * 2.0,
+            deliver: speed * (info.event_s)(&p) * events as f64,
+            events,
+        };
+        (s, c)
+    }
+
+    #[test]
+    fn fit_recovers_a_uniformly_slower_machine() {
+        let mut samples = Vec::new();
+        for &m in ModelKind::ALL {
+            for n in [1250, 5000, 12500] {
+                samples.push(measured(m, n, 2.5).0);
+            }
+        }
+        let fit = Machine::fit(&samples, 2e-9, 1, "test".into()).unwrap();
+        assert!((fit.build - 2.5).abs() < 1e-9, "{}", fit.build);
+        for &m in ModelKind::ALL {
+            let s = fit.speed(m);
+            assert!(
+                (s.update - 2.5).abs() < 1e-9 && (s.event - 2.5).abs() < 1e-9,
+                "{m:?} {s:?}"
+            );
+        }
+        // the calibrated estimate is the built-in one, 2.5 times slower
+        let p = Params {
+            N: 5000,
+            ..Params::default()
+        };
+        let (a, b) = (
+            estimate_on(ModelKind::IafPscAlpha, &p, 1, 1, &Machine::default()).unwrap(),
+            estimate_on(ModelKind::IafPscAlpha, &p, 1, 1, &fit).unwrap(),
+        );
+        assert!((b.sim_s / a.sim_s - 2.5).abs() < 1e-9 && (b.build_s / a.build_s - 2.5).abs() < 1e-9);
+        assert_eq!(a.memory, b.memory);
+    }
+
+    #[test]
+    fn one_disturbed_point_does_not_move_the_fit() {
+        let samples = [
+            measured(ModelKind::IafPscAlpha, 1250, 2.0).0,
+            measured(ModelKind::IafPscAlpha, 5000, 2.0).0,
+            measured(ModelKind::IafPscAlpha, 12500, 9.0).0,
+        ];
+        let fit = Machine::fit(&samples, 2e-9, 1, "test".into()).unwrap();
+        assert!((fit.speed(ModelKind::IafPscAlpha).event - 2.0).abs() < 1e-9);
+        // a model without samples keeps the built-in coefficients
+        assert_eq!(fit.speed(ModelKind::IgnoreAndFire), ModelSpeed::default());
+    }
+
+    #[test]
+    fn no_usable_point_is_an_error() {
+        let mut s = measured(ModelKind::IafPscAlpha, 1250, 1.0).0;
+        s.events = 0;
+        let e = Machine::fit(&[s], 1e-9, 1, "test".into()).unwrap_err().to_string();
+        assert!(e.contains("no measured point"), "{e}");
+    }
+
+    #[test]
+    fn a_saved_calibration_reads_back_and_bad_files_are_named() {
+        let dir = std::env::temp_dir().join(format!("scaling-machine-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fit = Machine::fit(
+            &[measured(ModelKind::IgnoreAndFire, 2500, 1.5).0],
+            1e-9,
+            2,
+            "here".into(),
+        )
+        .unwrap();
+        let path = dir.join("calibration.json");
+        std::fs::write(&path, serde_json::to_string_pretty(&fit).unwrap()).unwrap();
+        assert_eq!(Machine::load(&path).unwrap(), fit);
+        for (text, says) in [
+            ("{", "not a calibration file"),
+            (
+                r#"{"format": 9, "origin": "", "build": 1, "touch_s_per_byte": 1, "models": {}}"#,
+                "format 9",
+            ),
+            (
+                r#"{"format": 1, "origin": "", "build": -1, "touch_s_per_byte": 1, "models": {}}"#,
+                "`build` must be a positive",
+            ),
+            (
+                r#"{"format": 1, "origin": "", "build": 1, "touch_s_per_byte": 1, "models": {"lif": {"update": 1, "event": 1}}}"#,
+                "unknown model `lif`",
+            ),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let e = Machine::load(&path).unwrap_err().to_string();
+            assert!(e.contains(says) && e.contains("calibration.json"), "{e}");
+        }
+        let e = Machine::load(&dir.join("missing.json")).unwrap_err().to_string();
+        assert!(e.contains("missing.json"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
