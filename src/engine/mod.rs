@@ -279,7 +279,7 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
     /// then has `steps_done` below the steps asked for).
     ///
     /// One worker thread per partition runs the whole loop
-    /// ([`Slicer::work`]); the workers meet at two barriers per slice (after
+    /// (`Slicer::work`); the workers meet at two barriers per slice (after
     /// the update, after the gather). A slice's spikes are delivered at the
     /// start of the next slice, as in NEST, so the last slice's spikes are
     /// recorded but never delivered.

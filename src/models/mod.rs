@@ -4,7 +4,7 @@
 //!
 //! # The model table
 //!
-//! Every model is one row of the [`models!`] table below: its variant of
+//! Every model is one row of the `models!` table below: its variant of
 //! [`ModelKind`], its type, NEST's name (also the name of its results
 //! directory), its aliases for `--models`, its colour in the figures and the
 //! calibration of the cost model behind `--dry-run`. Everything else (the

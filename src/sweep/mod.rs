@@ -2,7 +2,7 @@
 //! the other, each written to disk as soon as it finishes. A point whose
 //! `data.json` exists with the same parameter digest is skipped, so an
 //! interrupted sweep resumes where it stopped ([`resume`]); `data.json` is
-//! written last, atomically ([`write`]), so its presence marks a complete
+//! written last, atomically ([`write`](mod@write)), so its presence marks a complete
 //! point. The manifest ([`manifest`]) records where every point stands.
 //!
 //! # Several processes
