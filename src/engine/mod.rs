@@ -519,22 +519,29 @@ impl<M: NeuronModel> Slicer<'_, M> {
             let run = below(&p.pl_targets, &mut c.plastic, end, last);
             events += run.len();
             let targets = &p.pl_targets[run.clone()];
-            for (k, (&t, w)) in targets.iter().zip(&mut p.pl_weights[run]).enumerate() {
+            let weights = &mut p.pl_weights[run];
+            let skip_zero = stdp.keeps_zero();
+            let mut k = 0;
+            loop {
+                // a zero weight stays zero and adds nothing to the input (an input
+                // row only holds -0.0 where the drive's weight is negative, and a
+                // zero's sign never reaches a spike or a weight): pass it over in a
+                // loop of its own (at N = 1250 five in six E->E weights end at zero)
+                while skip_zero && k < weights.len() && weights[k] == 0.0 {
+                    k += 1;
+                }
+                let (Some(&t), Some(w)) = (targets.get(k), weights.get_mut(k)) else {
+                    break;
+                };
                 // the targets' histories are scattered: ask for them a few synapses ahead
                 if let Some(&ahead) = targets.get(k + PREFETCH_AHEAD).filter(|_| AHEAD) {
                     prefetch(history[ahead as usize].entries.last());
-                }
-                // a zero weight stays zero and adds nothing to the input (an input
-                // row only holds -0.0 where the drive's weight is negative, and a
-                // zero's sign never reaches a spike or a weight): pass it over
-                // (at N = 1250 five in six E->E weights end at zero)
-                if *w == 0.0 && stdp.keeps_zero() {
-                    continue;
                 }
                 *w = stdp.transmit(*w, trace, stamp, &history[t as usize]);
                 if M::READS_INPUT {
                     ring.add_ex(t as usize - first, slot, *w);
                 }
+                k += 1;
             }
             let run = below(&p.st_targets, &mut c.fixed, end, last);
             events += run.len();
