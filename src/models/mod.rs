@@ -153,8 +153,9 @@ models! {
         name: "iaf_psc_alpha",
         aliases: ["iaf"],
         colour: (0, 0, 0),
-        // rate: 4.5 ± 0.6/s at N = 1250 (seeds 1-40), 1.0-1.4/s from N = 2500 on
-        cost: Calibration { update_s: 1.2e-5, event_s: |p| if p.N < 2500 { 4.5e-9 } else { 1.4e-8 }, rate: |p| if p.N < 2500 { 5.0 } else { 1.2 }, slowdown_per_doubling: 0.10 },
+        // rate: 4.5 ± 0.6/s at N = 1250 (seeds 1-40), 1.0-1.4/s from N = 2500 on (seed 1,
+        // T = 10 s: 1.40 at N = 2500, 1.02-1.12 from N = 3750)
+        cost: Calibration { update_s: 1.2e-5, event_s: |p| if p.N < 2500 { 4.5e-9 } else { 1.4e-8 }, rate: |p| if p.N < 2500 { 5.0 } else { 1.1 }, slowdown_per_doubling: 0.06 },
     },
     /// Fires at a fixed rate and phase, ignoring its input.
     IgnoreAndFire => IgnoreAndFire {
