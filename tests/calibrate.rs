@@ -131,32 +131,26 @@ fn a_calibration_file_scales_every_planned_time_by_its_factors() {
 fn bad_calibration_input_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let never = dir.path().join("never");
+    // a failed plan with `--calibration FILE`: (failed, stderr)
+    let plan_with = |file: &Path| {
+        let o = scaling()
+            .args(["run", "--N", "1250", "--dry-run", "--calibration"])
+            .arg(file)
+            .arg("--out")
+            .arg(&never)
+            .output()
+            .unwrap();
+        (!o.status.success(), stderr(&o))
+    };
     // a missing calibration file: the flag and the file
-    let o = scaling()
-        .args(["run", "--N", "1250", "--dry-run", "--calibration"])
-        .arg(dir.path().join("none.json"))
-        .arg("--out")
-        .arg(&never)
-        .output()
-        .unwrap();
-    let e = stderr(&o);
-    assert!(
-        !o.status.success() && e.contains("--calibration") && e.contains("none.json"),
-        "{e}"
-    );
+    let (failed, e) = plan_with(&dir.path().join("none.json"));
+    assert!(failed && e.contains("--calibration") && e.contains("none.json"), "{e}");
     // a file that is not a calibration
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, "{\"build\": 2}").unwrap();
-    let o = scaling()
-        .args(["run", "--N", "1250", "--dry-run", "--calibration"])
-        .arg(&bad)
-        .arg("--out")
-        .arg(&never)
-        .output()
-        .unwrap();
-    let e = stderr(&o);
+    let (failed, e) = plan_with(&bad);
     assert!(
-        !o.status.success() && e.contains("bad.json") && e.contains("scaling calibrate"),
+        failed && e.contains("bad.json") && e.contains("scaling calibrate"),
         "{e}"
     );
     // a results tree without anything to fit to

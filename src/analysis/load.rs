@@ -340,7 +340,7 @@ pub fn load_tree(dir: &Path) -> Result<Tree> {
             continue;
         };
         for (mname, m_path) in subdirs(&n_path)? {
-            let Some(model) = ModelKind::parse(&mname).filter(|m| m.name() == mname) else {
+            let Some(model) = ModelKind::from_name(&mname) else {
                 notes.push(format!(
                     "`{}`: unknown model directory `{mname}` skipped (expected {})",
                     m_path.display(),

@@ -18,7 +18,7 @@
 //! The first-touch cost of fresh memory beyond the warm part is measured
 //! directly (`host::touch_s_per_byte`), not fitted.
 
-use super::{calib, slowdown};
+use super::{calib, coefficients, slowdown, speedup, synapse_bytes};
 use crate::error::{Error, Result};
 use crate::models::ModelKind;
 use crate::params::Params;
@@ -153,7 +153,7 @@ impl Machine {
         }
         let mut factors = vec![("build", m.build), ("touch_s_per_byte", m.touch_s_per_byte)];
         for (name, s) in &m.models {
-            if ModelKind::parse(name).is_none_or(|k| k.name() != name) {
+            if ModelKind::from_name(name).is_none() {
                 return Err(Error::parse(
                     path,
                     None,
@@ -186,13 +186,14 @@ impl Machine {
                 ..Params::default()
             };
             let Ok(d) = p.derive() else { continue };
-            let speedup = 1.0 + calib::PARALLEL_EFFICIENCY * (s.threads.clamp(1, cores.max(1)) - 1) as f64;
+            let speedup = speedup(s.threads.min(cores.max(1)));
             let plastic = d.N_E as f64 * d.K_E as f64;
-            let syn_bytes = 12.0 * plastic + 4.0 * (s.synapses as f64 - plastic);
+            let syn_bytes = synapse_bytes(plastic, s.synapses as f64 - plastic);
             let slow = slowdown(s.model, syn_bytes / s.threads.max(1) as f64);
-            let c = s.model.info().cost;
-            let update = speedup * s.update / (s.n as f64 * s.t_ms / 1000.0) / slow / c.update_s;
-            let event = speedup * s.deliver / s.events as f64 / slow / (c.event_s)(&p);
+            // the built-in coefficients: those of the dev machine
+            let (a, b) = coefficients(s.model, &p, &Machine::default());
+            let update = speedup * s.update / (s.n as f64 * s.t_ms / 1000.0) / slow / a;
+            let event = speedup * s.deliver / s.events as f64 / slow / b;
             let build = (syn_bytes <= calib::WARM_BYTES && s.synapses > 0)
                 .then(|| speedup * s.build_time / s.synapses as f64 / calib::BUILD_S_PER_SYNAPSE);
             fitted.push(Fitted {

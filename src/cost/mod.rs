@@ -230,7 +230,7 @@ fn one_process(model: ModelKind, p: &Params, d: &Derived, threads: usize, machin
     let e_spikes = d.N_E as f64 * rate * t_s;
     let parts = threads.clamp(1, p.N.max(1)) as f64;
     let offsets = 8.0 * ((d.N_E + 1) as f64 + (p.N + 1) as f64) * parts;
-    let syn_bytes = 12.0 * plastic as f64 + 4.0 * static_ as f64;
+    let syn_bytes = synapse_bytes(plastic as f64, static_ as f64);
     let per_neuron = n * (own_neuron_bytes(model, d) + 4.0);
     let build_peak = syn_bytes + 2.0 * offsets;
     let spike_bytes = 16.0 * e_spikes + 16.0 * spikes;
@@ -238,7 +238,7 @@ fn one_process(model: ModelKind, p: &Params, d: &Derived, threads: usize, machin
     let memory = calib::BASE_BYTES + calib::MEM_MARGIN * build_peak.max(sim_peak);
     let (a, b) = coefficients(model, p, machine);
     let cores = crate::host::cores();
-    let speedup = 1.0 + calib::PARALLEL_EFFICIENCY * (threads.clamp(1, cores) - 1) as f64;
+    let speedup = speedup(threads.min(cores));
     let exchange = exchange(p, d, rate, p.N as f64);
     Cost {
         neurons: p.N,
@@ -275,6 +275,18 @@ fn own_neuron_bytes(model: ModelKind, d: &Derived) -> f64 {
         0.0
     };
     input + 48.0
+}
+
+/// Bytes of `plastic` plastic synapses (u32 target + f64 weight) and
+/// `static_` static ones (u32 target).
+fn synapse_bytes(plastic: f64, static_: f64) -> f64 {
+    12.0 * plastic + 4.0 * static_
+}
+
+/// The speed-up of `threads` worker threads (at least one) over one, each
+/// with a core of its own.
+fn speedup(threads: usize) -> f64 {
+    1.0 + calib::PARALLEL_EFFICIENCY * (threads.max(1) - 1) as f64
 }
 
 /// The one-thread simulation coefficients of `model` at `p` on `machine`:
@@ -342,7 +354,7 @@ fn process_bytes(
 ) -> ProcessBytes {
     let parts = threads.clamp(1, p.N.max(1)) as f64;
     let offsets = 8.0 * ((d.N_E + 1) as f64 + (p.N + 1) as f64) * parts;
-    let syn = 12.0 * n_e * d.K_E as f64 + 4.0 * (n_e * d.K_I as f64 + n_i * p.K as f64);
+    let syn = synapse_bytes(n_e * d.K_E as f64, n_e * d.K_I as f64 + n_i * p.K as f64);
     let own = (n_e + n_i) * own_neuron_bytes(model, d);
     let all = 4.0 * p.N as f64 + 16.0 * d.N_E as f64;
     let history = 16.0 * n_e * rate * p.T / 1000.0;
@@ -386,8 +398,11 @@ fn distribute(
     let mean = process_bytes(model, p, d, threads, (d.N_E as f64 / r, d.N_I as f64 / r), c.rate);
     let synapses = n_e as u64 * p.K as u64 + n_i as u64 * p.K as u64;
     let (a, b) = coefficients(model, p, machine);
-    let speedup = 1.0 + calib::PARALLEL_EFFICIENCY * (threads.max(1) - 1) as f64;
-    let syn_bytes = 12.0 * n_e as f64 * d.K_E as f64 + 4.0 * (n_e as f64 * d.K_I as f64 + n_i as f64 * p.K as f64);
+    let speedup = speedup(threads);
+    let syn_bytes = synapse_bytes(
+        n_e as f64 * d.K_E as f64,
+        n_e as f64 * d.K_I as f64 + n_i as f64 * p.K as f64,
+    );
     let t_s = p.T / 1000.0;
     c.processes = processes;
     c.memory = largest.peak;

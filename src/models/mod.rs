@@ -184,6 +184,12 @@ impl ModelKind {
             .find(|m| m.name() == s || m.info().aliases.contains(&s))
     }
 
+    /// The model of NEST name `s` exactly (no alias, no whitespace): how a
+    /// model is named in results directories and files.
+    pub fn from_name(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|m| m.name() == s)
+    }
+
     /// The valid model names for messages: `iaf (iaf_psc_alpha), ignore (ignore_and_fire)`.
     pub fn valid_names() -> String {
         Self::ALL
