@@ -18,7 +18,7 @@
 //! The first-touch cost of fresh memory beyond the warm part is measured
 //! directly (`host::touch_s_per_byte`), not fitted.
 
-use super::{calib, coefficients, slowdown, speedup, synapse_bytes};
+use super::{calib, coefficients, event_share, slowdown, speedup, synapse_bytes};
 use crate::error::{Error, Result};
 use crate::models::ModelKind;
 use crate::params::Params;
@@ -193,7 +193,9 @@ impl Machine {
             // the built-in coefficients: those of the dev machine
             let (a, b) = coefficients(s.model, &p, &Machine::default());
             let update = speedup * s.update / (s.n as f64 * s.t_ms / 1000.0) / slow / a;
-            let event = speedup * s.deliver / s.events as f64 / slow / b;
+            // each neuron's mean spike count: events / (N K)
+            let first = event_share(s.model, s.events as f64 / (s.n as f64 * p.K as f64));
+            let event = speedup * s.deliver / s.events as f64 / slow / (b * first);
             let build = (syn_bytes <= calib::WARM_BYTES && s.synapses > 0)
                 .then(|| speedup * s.build_time / s.synapses as f64 / calib::BUILD_S_PER_SYNAPSE);
             fitted.push(Fitted {
@@ -266,7 +268,7 @@ mod tests {
             build_time: speed * c.build_s,
             synapses: c.synapses,
             update: speed * info.update_s * n as f64 * 2.0,
-            deliver: speed * (info.event_s)(&p) * events as f64,
+            deliver: speed * (info.event_s)(&p) * event_share(model, c.rate * 2.0) * events as f64,
             events,
         };
         (s, c)

@@ -25,9 +25,11 @@
 //! Time (wall seconds): build = [`calib::BUILD_S_PER_SYNAPSE`] * synapses /
 //! thread speed-up + [`calib::TOUCH_S_PER_BYTE`] * (synapse bytes -
 //! [`calib::WARM_BYTES`], if positive: first touch of fresh memory);
-//! sim = (a * N * T + b * N * rate * K * T) / thread speed-up * slowdown per
+//! sim = (a * N * T + b * f * N * rate * K * T) / thread speed-up * slowdown per
 //! model (a: neuron update incl. Poisson drive, per neuron and simulated
-//! second; b: per synaptic event incl. STDP; slowdown: 1 + the model's
+//! second; b: per synaptic event incl. STDP; f: the share of b paid in a
+//! run where each neuron fires rate * T times, less than 1 in short runs,
+//! whose many first spikes skip STDP's facilitation; slowdown: 1 + the model's
 //! `slowdown_per_doubling` per doubling of a partition's synapse
 //! bytes past [`calib::CACHE_BYTES`]). The per-model
 //! coefficients a and b, the slowdown and the assumed rate are the model's
@@ -87,7 +89,12 @@ use crate::units::{bytes, sim_time};
 /// `threads * (phases.deliver + phases.gather) / synaptic_events` (both at
 /// N <= 12500, where nothing depends on N), build per synapse = `threads *
 /// build_time / n_synapses` up to N = 200000; the first-touch and slowdown
-/// terms from the points above 12500. The slowdown per doubling was refit
+/// terms from the points above 12500. On 2026-12-02 (night, second
+/// machine) the event coefficients got a first-spike share (see
+/// [`Calibration::first_spike_saving`]; each was divided by what a 10 s run
+/// pays of it, so 10 s plans stay as they were), and the slowdowns were
+/// refit to T = 1 s runs at N = 12500, 200000 and 1,000,000 (0.10 for
+/// iaf_psc_alpha, 0.12 for ignore_and_fire). Before, the slowdown per doubling was refit
 /// on 2026-12-02 (late evening) on a second machine (2 cores of an Intel
 /// Xeon, a VM, about 3x slower) at N = 12500 and 1,000,000: iaf_psc_alpha
 /// 1.51x the N = 12500 cost per neuron-second (1.38-1.45x on the dev
@@ -254,7 +261,8 @@ fn one_process(model: ModelKind, p: &Params, d: &Derived, threads: usize, machin
             0.0
         },
         build_s: build_s(synapses as f64, syn_bytes, speedup, machine),
-        sim_s: (a * n * t_s + b * spikes * p.K as f64) / speedup * slowdown(model, syn_bytes / parts),
+        sim_s: (a * n * t_s + b * event_share(model, rate * t_s) * spikes * p.K as f64) / speedup
+            * slowdown(model, syn_bytes / parts),
         processes: 1,
         synapses_per_process: synapses,
         offset_bytes: offsets,
@@ -295,6 +303,20 @@ fn coefficients(model: ModelKind, p: &Params, machine: &Machine) -> (f64, f64) {
     let Calibration { update_s, event_s, .. } = model.info().cost;
     let speed = machine.speed(model);
     (update_s * speed.update, event_s(p) * speed.event)
+}
+
+/// The share of the steady-state event cost that a run pays in which each
+/// neuron fires `spikes` times on average: the events of a sender's first
+/// spike skip [`Calibration::first_spike_saving`] of it, and
+/// `(1 - exp(-x)) / x` of the spikes of Poisson senders with mean count x
+/// are first spikes (1 for x -> 0).
+fn event_share(model: ModelKind, spikes: f64) -> f64 {
+    let first = if spikes > 1e-9 {
+        -(-spikes).exp_m1() / spikes
+    } else {
+        1.0
+    };
+    1.0 - model.info().cost.first_spike_saving * first
 }
 
 /// Build time (s) of `synapses` synapses taking `bytes` of memory on
@@ -411,7 +433,7 @@ fn distribute(
     c.total_memory = r * mean.peak;
     c.synapses_per_process = synapses;
     c.build_s = build_s(synapses as f64, syn_bytes, speedup, machine);
-    c.sim_s = (a * own * t_s + b * own * c.rate * t_s * p.K as f64) / speedup
+    c.sim_s = (a * own * t_s + b * event_share(model, c.rate * t_s) * own * c.rate * t_s * p.K as f64) / speedup
         * slowdown(model, syn_bytes / threads.max(1) as f64);
     c.exchange = exchange(p, d, c.rate, own);
 }
@@ -635,8 +657,34 @@ mod tests {
         assert!(syn < calib::CACHE_BYTES && calib::CACHE_BYTES < calib::WARM_BYTES);
         let build = calib::BUILD_S_PER_SYNAPSE * 15_625_000.0;
         assert_eq!(c.build_s.to_bits(), build.to_bits());
-        let sim = 1.2e-5 * n * t_s + 1.4e-8 * n * rate * t_s * 1250.0;
+        // 11 spikes per neuron: (1 - e^-11) / 11 of them are first spikes, 0.7 cheaper
+        let x = rate * t_s;
+        let paid = 1.0 - 0.7 * (1.0 - (-x).exp()) / x;
+        let sim = 1.2e-5 * n * t_s + 1.5e-8 * paid * n * rate * t_s * 1250.0;
         assert!((c.sim_s / sim - 1.0).abs() < 1e-12, "{} vs {sim}", c.sim_s);
+    }
+
+    #[test]
+    fn short_runs_pay_less_per_event() {
+        // a run whose neurons fire about once pays much less per event than a
+        // long one (first spikes skip facilitation); the share tends to 1 - saving
+        // for very short runs and to 1 for long ones
+        for &model in ModelKind::ALL {
+            let saving = model.info().cost.first_spike_saving;
+            assert!((0.0..1.0).contains(&saving));
+            assert!((event_share(model, 0.0) - (1.0 - saving)).abs() < 1e-12);
+            assert!((event_share(model, 1e-12) - (1.0 - saving)).abs() < 1e-9);
+            assert!(event_share(model, 1e6) > 1.0 - 1e-5);
+            let per_second = |t_ms: f64| {
+                let p = Params {
+                    T: t_ms,
+                    ..Params::default()
+                };
+                estimate(model, &p, 1).unwrap().sim_s / t_ms
+            };
+            let (short, long) = (per_second(1000.0), per_second(10_000.0));
+            assert!(short < 0.9 * long, "{model:?}: {short} vs {long}");
+        }
     }
 
     #[test]
@@ -652,7 +700,8 @@ mod tests {
         assert_eq!(c.build_s.to_bits(), build.to_bits());
         let cal = ModelKind::IgnoreAndFire.info().cost;
         let slow = 1.0 + cal.slowdown_per_doubling * (syn / calib::CACHE_BYTES).log2();
-        let sim = (cal.update_s * 1e6 + (cal.event_s)(&p) * 1e6 * c.rate * 1250.0) * slow;
+        let paid = 1.0 - cal.first_spike_saving * (1.0 - (-c.rate).exp()) / c.rate;
+        let sim = (cal.update_s * 1e6 + (cal.event_s)(&p) * paid * 1e6 * c.rate * 1250.0) * slow;
         assert!((c.sim_s / sim - 1.0).abs() < 1e-12, "{} vs {sim}", c.sim_s);
     }
 
