@@ -26,8 +26,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// Version of the calibration file's layout.
-pub const FORMAT: u32 = 1;
+/// Version of the calibration file's layout and of what its factors are
+/// relative to. 2: the event factors divide the event cost after the
+/// first-spike share (`cost::event_share`); a format 1 file's event factors
+/// were fitted without it, so it is refused (rerun `scaling calibrate`).
+pub const FORMAT: u32 = 2;
 
 /// A machine's speed relative to the built-in coefficients of the cost
 /// model. The default is the dev machine itself (every factor 1).
@@ -346,11 +349,16 @@ mod tests {
                 "format 9",
             ),
             (
-                r#"{"format": 1, "origin": "", "build": -1, "touch_s_per_byte": 1, "models": {}}"#,
+                // fitted before the first-spike share: its event factors mean something else
+                r#"{"format": 1, "origin": "", "build": 1, "touch_s_per_byte": 1, "models": {}}"#,
+                "format 1 (this scaling reads 2); rerun `scaling calibrate`",
+            ),
+            (
+                r#"{"format": 2, "origin": "", "build": -1, "touch_s_per_byte": 1, "models": {}}"#,
                 "`build` must be a positive",
             ),
             (
-                r#"{"format": 1, "origin": "", "build": 1, "touch_s_per_byte": 1, "models": {"lif": {"update": 1, "event": 1}}}"#,
+                r#"{"format": 2, "origin": "", "build": 1, "touch_s_per_byte": 1, "models": {"lif": {"update": 1, "event": 1}}}"#,
                 "unknown model `lif`",
             ),
         ] {
