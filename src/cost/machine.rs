@@ -196,9 +196,9 @@ impl Machine {
             // the built-in coefficients: those of the dev machine
             let (a, b) = coefficients(s.model, &p, &Machine::default());
             let update = speedup * s.update / (s.n as f64 * s.t_ms / 1000.0) / slow / a;
-            // each neuron's mean spike count: events / (N K)
-            let first = event_share(s.model, s.events as f64 / (s.n as f64 * p.K as f64));
-            let event = speedup * s.deliver / s.events as f64 / slow / (b * first);
+            // the share of b this run paid, at each neuron's mean spike count events / (N K)
+            let share = event_share(s.model, s.events as f64 / (s.n as f64 * p.K as f64));
+            let event = speedup * s.deliver / s.events as f64 / slow / (b * share);
             let build = (syn_bytes <= calib::WARM_BYTES && s.synapses > 0)
                 .then(|| speedup * s.build_time / s.synapses as f64 / calib::BUILD_S_PER_SYNAPSE);
             fitted.push(Fitted {
@@ -261,6 +261,7 @@ mod tests {
             ..Params::default()
         };
         let c = estimate_on(model, &p, 1, 1, &Machine::default()).unwrap();
+        let t_s = p.T / 1000.0;
         let events = (c.spikes * p.K as f64) as u64;
         let info = model.info().cost;
         let s = Sample {
@@ -270,8 +271,8 @@ mod tests {
             threads: 1,
             build_time: speed * c.build_s,
             synapses: c.synapses,
-            update: speed * info.update_s * n as f64 * 2.0,
-            deliver: speed * (info.event_s)(&p) * event_share(model, c.rate * 2.0) * events as f64,
+            update: speed * info.update_s * n as f64 * t_s,
+            deliver: speed * (info.event_s)(&p) * event_share(model, c.rate * t_s) * events as f64,
             events,
         };
         (s, c)
