@@ -461,8 +461,8 @@ impl<M: NeuronModel> Slicer<'_, M> {
                 }
                 if M::READS_INPUT {
                     // emitted in the last slice (a whole one), before its spikes
+                    // (the inhibitory rows were cleared as the last update read them)
                     tally.external += self.drive(b, d, block.clone());
-                    b.ring.clear_inh(d, 0..block.len());
                 }
                 let tic = Instant::now();
                 tally.synaptic += if one {
@@ -742,6 +742,11 @@ fn update_block<M: NeuronModel>(
                     stdp.record_post(&mut history[l], stamp);
                 }
             });
+            if M::READS_INPUT {
+                // read: zero them for the next slice's spikes while they are in L1
+                // (the drive overwrites the excitatory rows)
+                b.ring.clear_inh(k..k + 1, from - block.start..to - block.start);
+            }
         }
     }
 }

@@ -60,11 +60,11 @@ impl InputRing {
         (&mut self.ex[..len * self.stride], self.stride)
     }
 
-    /// Zero the inhibitory input of `neurons` (columns) in the first `len`
-    /// slots (after they are read; the excitatory rows are overwritten by
-    /// the next drive).
-    pub fn clear_inh(&mut self, len: usize, neurons: Range<usize>) {
-        for slot in 0..len {
+    /// Zero the inhibitory input of `neurons` (columns) in `slots` (after
+    /// they are read; the excitatory rows are overwritten by the next
+    /// drive).
+    pub fn clear_inh(&mut self, slots: Range<usize>, neurons: Range<usize>) {
+        for slot in slots {
             let row = slot * self.stride;
             self.inh[row + neurons.start..row + neurons.end].fill(0.0);
         }
@@ -92,7 +92,7 @@ mod tests {
                 r.add_ex(l, slot, 1.0);
             }
         }
-        r.clear_inh(2, 8..16);
+        r.clear_inh(0..2, 8..16);
         for slot in 0..3 {
             let (ex, inh) = r.rows(slot);
             assert!(ex.iter().all(|&x| x == 1.0));
