@@ -224,6 +224,18 @@ pub fn estimate_on(model: ModelKind, p: &Params, threads: usize, processes: usiz
     Ok(c)
 }
 
+/// The partitions of a process running `threads` worker threads (one per
+/// thread, at most one per neuron).
+fn partitions(p: &Params, threads: usize) -> f64 {
+    threads.clamp(1, p.N.max(1)) as f64
+}
+
+/// The CSR row offsets of `parts` partitions (bytes): 8 B per source row
+/// of each partition, plastic (N_E + 1) and static (N + 1).
+fn offset_bytes(p: &Params, d: &Derived, parts: f64) -> f64 {
+    8.0 * ((d.N_E + 1) as f64 + (p.N + 1) as f64) * parts
+}
+
 /// The cost of the whole network in one process with `threads` partitions
 /// on this machine (threads beyond its cores do not speed up).
 fn one_process(model: ModelKind, p: &Params, d: &Derived, threads: usize, machine: &Machine) -> Cost {
@@ -235,8 +247,8 @@ fn one_process(model: ModelKind, p: &Params, d: &Derived, threads: usize, machin
     let t_s = p.T / 1000.0;
     let spikes = n * rate * t_s;
     let e_spikes = d.N_E as f64 * rate * t_s;
-    let parts = threads.clamp(1, p.N.max(1)) as f64;
-    let offsets = 8.0 * ((d.N_E + 1) as f64 + (p.N + 1) as f64) * parts;
+    let parts = partitions(p, threads);
+    let offsets = offset_bytes(p, d, parts);
     let syn_bytes = synapse_bytes(plastic as f64, static_ as f64);
     let per_neuron = n * (own_neuron_bytes(model, d) + 4.0);
     let build_peak = syn_bytes + 2.0 * offsets;
@@ -374,8 +386,7 @@ fn process_bytes(
     (n_e, n_i): (f64, f64),
     rate: f64,
 ) -> ProcessBytes {
-    let parts = threads.clamp(1, p.N.max(1)) as f64;
-    let offsets = 8.0 * ((d.N_E + 1) as f64 + (p.N + 1) as f64) * parts;
+    let offsets = offset_bytes(p, d, partitions(p, threads));
     let syn = synapse_bytes(n_e * d.K_E as f64, n_e * d.K_I as f64 + n_i * p.K as f64);
     let own = (n_e + n_i) * own_neuron_bytes(model, d);
     let all = 4.0 * p.N as f64 + 16.0 * d.N_E as f64;
