@@ -100,7 +100,7 @@ fn a_calibration_file_scales_every_planned_time_by_its_factors() {
     // (no memory beyond the warm part at this size, so no first-touch term)
     std::fs::write(
         &file,
-        r#"{"format": 2, "origin": "a slow test machine", "build": 3.0, "touch_s_per_byte": 1e-9,
+        r#"{"format": 3, "origin": "a slow test machine", "build": 3.0, "touch_s_per_byte": 1e-9,
             "models": {"iaf_psc_alpha": {"update": 3.0, "event": 3.0}}}"#,
     )
     .unwrap();

@@ -18,7 +18,7 @@
 //! The first-touch cost of fresh memory beyond the warm part is measured
 //! directly (`host::touch_s_per_byte`), not fitted.
 
-use super::{calib, coefficients, event_share, slowdown, speedup, synapse_bytes};
+use super::{build_s_per_synapse, calib, coefficients, event_share, slowdown, speedup, synapse_bytes};
 use crate::error::{Error, Result};
 use crate::models::ModelKind;
 use crate::params::Params;
@@ -29,8 +29,11 @@ use std::path::Path;
 /// Version of the calibration file's layout and of what its factors are
 /// relative to. 2: the event factors divide the event cost after the
 /// first-spike share (`cost::event_share`); a format 1 file's event factors
-/// were fitted without it, so it is refused (rerun `scaling calibrate`).
-pub const FORMAT: u32 = 2;
+/// were fitted without it. 3: the build factor divides the build cost per
+/// synapse after the share of directly placed partitions
+/// ([`calib::DIRECT_BUILD_SHARE`]); a format 2 file's was fitted without
+/// it. An older file is refused (rerun `scaling calibrate`).
+pub const FORMAT: u32 = 3;
 
 /// A machine's speed relative to the built-in coefficients of the cost
 /// model. The default is the dev machine itself (every factor 1).
@@ -199,8 +202,9 @@ impl Machine {
             // the share of b this run paid, at each neuron's mean spike count events / (N K)
             let share = event_share(s.model, s.events as f64 / (s.n as f64 * p.K as f64));
             let event = speedup * s.deliver / s.events as f64 / slow / (b * share);
+            let per_partition = s.synapses as f64 / s.threads.max(1) as f64;
             let build = (syn_bytes <= calib::WARM_BYTES && s.synapses > 0)
-                .then(|| speedup * s.build_time / s.synapses as f64 / calib::BUILD_S_PER_SYNAPSE);
+                .then(|| speedup * s.build_time / s.synapses as f64 / build_s_per_synapse(per_partition));
             fitted.push(Fitted {
                 model: s.model.name().into(),
                 n: s.n,
@@ -350,16 +354,16 @@ mod tests {
                 "format 9",
             ),
             (
-                // fitted before the first-spike share: its event factors mean something else
-                r#"{"format": 1, "origin": "", "build": 1, "touch_s_per_byte": 1, "models": {}}"#,
-                "format 1 (this scaling reads 2); rerun `scaling calibrate`",
+                // fitted before the direct placement's share: its build factor means something else
+                r#"{"format": 2, "origin": "", "build": 1, "touch_s_per_byte": 1, "models": {}}"#,
+                "format 2 (this scaling reads 3); rerun `scaling calibrate`",
             ),
             (
-                r#"{"format": 2, "origin": "", "build": -1, "touch_s_per_byte": 1, "models": {}}"#,
+                r#"{"format": 3, "origin": "", "build": -1, "touch_s_per_byte": 1, "models": {}}"#,
                 "`build` must be a positive",
             ),
             (
-                r#"{"format": 2, "origin": "", "build": 1, "touch_s_per_byte": 1, "models": {"lif": {"update": 1, "event": 1}}}"#,
+                r#"{"format": 3, "origin": "", "build": 1, "touch_s_per_byte": 1, "models": {"lif": {"update": 1, "event": 1}}}"#,
                 "unknown model `lif`",
             ),
         ] {

@@ -23,7 +23,8 @@
 //! [`assumed_rate`]).
 //!
 //! Time (wall seconds): build = [`calib::BUILD_S_PER_SYNAPSE`] * synapses /
-//! thread speed-up + [`calib::TOUCH_S_PER_BYTE`] * (synapse bytes -
+//! thread speed-up (times [`calib::DIRECT_BUILD_SHARE`] where partitions are
+//! small enough to be placed directly) + [`calib::TOUCH_S_PER_BYTE`] * (synapse bytes -
 //! [`calib::WARM_BYTES`], if positive: first touch of fresh memory);
 //! sim = (a * N * T + b * f * N * rate * K * T) / thread speed-up * slowdown per
 //! model (a: neuron update incl. Poisson drive, per neuron and simulated
@@ -114,8 +115,17 @@ pub mod calib {
     pub const BASE_BYTES: f64 = 15e6;
     /// Factor on the size-dependent memory (allocator slack, thread arenas).
     pub const MEM_MARGIN: f64 = 1.15;
-    /// Build (create and connect) time per synapse, one thread (s).
+    /// Build (create and connect) time per synapse, one thread (s), of a
+    /// partition placed through the staging buffer (more than
+    /// [`crate::network::build::DIRECT_MAX`] synapses).
     pub const BUILD_S_PER_SYNAPSE: f64 = 11.5e-9;
+    /// The share of [`BUILD_S_PER_SYNAPSE`] a synapse costs in a partition
+    /// small enough to be placed directly (its rows stay in cache). Measured
+    /// with 2 threads (medians of three default sweeps, second machine,
+    /// 2026-12-03): 10.2 ns per synapse at N = 1250-6250 (placed
+    /// directly) against 13.5 ns at N = 7500-13750 (staged); on the first
+    /// machine N = 5000 against 12500 gave 0.75.
+    pub const DIRECT_BUILD_SHARE: f64 = 0.76;
     /// Memory (bytes) a build gets from the OS without first-touch cost
     /// beyond [`BUILD_S_PER_SYNAPSE`]: pages recently freed and still backed.
     /// A property of the machine (on the dev machine, a VM, fresh memory
@@ -272,7 +282,7 @@ fn one_process(model: ModelKind, p: &Params, d: &Derived, threads: usize, machin
         } else {
             0.0
         },
-        build_s: build_s(synapses as f64, syn_bytes, speedup, machine),
+        build_s: build_s(synapses as f64, synapses as f64 / parts, syn_bytes, speedup, machine),
         sim_s: (a * n * t_s + b * event_share(model, rate * t_s) * spikes * p.K as f64) / speedup
             * slowdown(model, syn_bytes / parts),
         processes: 1,
@@ -331,11 +341,22 @@ fn event_share(model: ModelKind, spikes: f64) -> f64 {
     1.0 - model.info().cost.first_spike_saving * first
 }
 
-/// Build time (s) of `synapses` synapses taking `bytes` of memory on
-/// `speedup` threads' worth of cores of `machine`: drawing and placing
-/// them, and touching the memory beyond what the OS hands out warm.
-fn build_s(synapses: f64, bytes: f64, speedup: f64, machine: &Machine) -> f64 {
-    machine.build * calib::BUILD_S_PER_SYNAPSE * synapses / speedup
+/// The built-in build time per synapse, one thread (s), in partitions of
+/// `per_partition` synapses: less where they are placed directly.
+fn build_s_per_synapse(per_partition: f64) -> f64 {
+    if per_partition <= crate::network::build::DIRECT_MAX as f64 {
+        calib::DIRECT_BUILD_SHARE * calib::BUILD_S_PER_SYNAPSE
+    } else {
+        calib::BUILD_S_PER_SYNAPSE
+    }
+}
+
+/// Build time (s) of `synapses` synapses in partitions of `per_partition`,
+/// taking `bytes` of memory, on `speedup` threads' worth of cores of
+/// `machine`: drawing and placing them, and touching the memory beyond
+/// what the OS hands out warm.
+fn build_s(synapses: f64, per_partition: f64, bytes: f64, speedup: f64, machine: &Machine) -> f64 {
+    machine.build * build_s_per_synapse(per_partition) * synapses / speedup
         + machine.touch_s_per_byte * (bytes - calib::WARM_BYTES).max(0.0)
 }
 
@@ -443,7 +464,13 @@ fn distribute(
     c.offset_bytes = largest.offsets;
     c.total_memory = r * mean.peak;
     c.synapses_per_process = synapses;
-    c.build_s = build_s(synapses as f64, syn_bytes, speedup, machine);
+    c.build_s = build_s(
+        synapses as f64,
+        synapses as f64 / threads.max(1) as f64,
+        syn_bytes,
+        speedup,
+        machine,
+    );
     c.sim_s = (a * own * t_s + b * event_share(model, c.rate * t_s) * own * c.rate * t_s * p.K as f64) / speedup
         * slowdown(model, syn_bytes / threads.max(1) as f64);
     c.exchange = exchange(p, d, c.rate, own);
@@ -696,6 +723,27 @@ mod tests {
             let (short, long) = (per_second(1000.0), per_second(10_000.0));
             assert!(short < 0.9 * long, "{model:?}: {short} vs {long}");
         }
+    }
+
+    #[test]
+    fn directly_placed_partitions_build_cheaper_per_synapse() {
+        // 2 partitions: N = 6250 has 3.9M synapses each (placed directly), 7500 has 4.7M
+        let per_synapse = |n: usize| {
+            let p = Params {
+                N: n,
+                ..Params::default()
+            };
+            let c = estimate(ModelKind::IafPscAlpha, &p, 2).unwrap();
+            c.build_s / c.synapses as f64
+        };
+        assert!(6250 * 1250 / 2 <= crate::network::build::DIRECT_MAX);
+        assert!(7500 * 1250 / 2 > crate::network::build::DIRECT_MAX);
+        let (direct, staged) = (per_synapse(6250), per_synapse(7500));
+        assert!(
+            (direct / staged - calib::DIRECT_BUILD_SHARE).abs() < 1e-12,
+            "{direct} vs {staged}"
+        );
+        assert_eq!(per_synapse(1250).to_bits(), direct.to_bits());
     }
 
     #[test]

@@ -107,7 +107,7 @@ const MIN_STAGING: usize = 1 << 20;
 /// Partitions of at most this many synapses are placed directly (their
 /// synapse arrays, 16 MiB of targets, stay in cache while being written):
 /// at N = 1250 staging made the build about twice as slow.
-const DIRECT_MAX: usize = 1 << 22;
+pub const DIRECT_MAX: usize = 1 << 22;
 
 /// How the second pass places a partition's synapses in their rows.
 #[derive(Debug, Clone, Copy, PartialEq)]
