@@ -736,8 +736,10 @@ mod tests {
             let c = estimate(ModelKind::IafPscAlpha, &p, 2).unwrap();
             c.build_s / c.synapses as f64
         };
-        assert!(6250 * 1250 / 2 <= crate::network::build::DIRECT_MAX);
-        assert!(7500 * 1250 / 2 > crate::network::build::DIRECT_MAX);
+        const {
+            assert!(6250 * 1250 / 2 <= crate::network::build::DIRECT_MAX);
+            assert!(7500 * 1250 / 2 > crate::network::build::DIRECT_MAX);
+        }
         let (direct, staged) = (per_synapse(6250), per_synapse(7500));
         assert!(
             (direct / staged - calib::DIRECT_BUILD_SHARE).abs() < 1e-12,
