@@ -24,11 +24,17 @@ pub fn bytes(b: f64) -> String {
     }
 }
 
-/// Human-readable duration of `s` seconds: `0.42 s`, `12.3 s`, `4.2 min`,
-/// `3.1 h`, `2.0 d`; `?` if not finite.
+/// Human-readable duration of `s` seconds: `4.6 ms`, `46 ms`, `0.42 s`,
+/// `12.3 s`, `4.2 min`, `3.1 h`, `2.0 d`; `?` if not finite. Below 0.1 s
+/// in milliseconds, so that short builds and plans of many processes keep
+/// two significant digits.
 pub fn duration(s: f64) -> String {
     if !s.is_finite() {
         "?".into()
+    } else if s > 0.0 && s < 0.01 {
+        format!("{:.1} ms", s * 1000.0)
+    } else if s > 0.0 && s < 0.0995 {
+        format!("{:.0} ms", s * 1000.0)
     } else if s < 10.0 {
         format!("{s:.2} s")
     } else if s < 120.0 {
@@ -90,6 +96,10 @@ mod tests {
         assert_eq!(bytes(12.0), "12 B");
         assert_eq!(bytes(6.624e31), "6.6e31 B");
         assert_eq!(duration(0.5), "0.50 s");
+        assert_eq!(duration(0.0046), "4.6 ms");
+        assert_eq!(duration(0.046), "46 ms");
+        assert_eq!(duration(0.0996), "0.10 s");
+        assert_eq!(duration(0.0), "0.00 s");
         assert_eq!(duration(3600.0), "60.0 min");
         assert_eq!(sim_time(1500.0), "1500 ms");
         assert_eq!(sim_time(3.6e6), "3600.0 s");

@@ -279,10 +279,10 @@ impl PointRun<'_> {
         comm::on_root(comm, || write::write_point(&dir, pt.model, &p, &res, stream))?;
         let r = &res.record;
         rep.line(&format!(
-            "{tag}: build {:.2} s (est. {}), sim {:.2} s (est. {}), rate {:.3}/s, E->E weight {:.2} ± {:.2} pA, peak {} (est. {})",
-            r.build_time,
+            "{tag}: build {} (est. {}), sim {} (est. {}), rate {:.3}/s, E->E weight {:.2} ± {:.2} pA, peak {} (est. {})",
+            duration(r.build_time),
             duration(est.build_s),
-            r.sim_time,
+            duration(r.sim_time),
             duration(est.sim_s),
             r.rate,
             r.weight_all_mean.unwrap_or(f64::NAN),
