@@ -195,16 +195,17 @@ impl Machine {
             let speedup = speedup(s.threads.min(cores.max(1)));
             let plastic = d.N_E as f64 * d.K_E as f64;
             let syn_bytes = synapse_bytes(plastic, s.synapses as f64 - plastic);
-            let slow = slowdown(s.model, syn_bytes / s.threads.max(1) as f64);
+            // one partition per thread
+            let parts = s.threads.max(1) as f64;
+            let slow = slowdown(s.model, syn_bytes / parts);
             // the built-in coefficients: those of the dev machine
             let (a, b) = coefficients(s.model, &p, &Machine::default());
             let update = speedup * s.update / (s.n as f64 * s.t_ms / 1000.0) / slow / a;
             // the share of b this run paid, at each neuron's mean spike count events / (N K)
             let share = event_share(s.model, s.events as f64 / (s.n as f64 * p.K as f64));
             let event = speedup * s.deliver / s.events as f64 / slow / (b * share);
-            let per_partition = s.synapses as f64 / s.threads.max(1) as f64;
             let build = (syn_bytes <= calib::WARM_BYTES && s.synapses > 0)
-                .then(|| speedup * s.build_time / s.synapses as f64 / build_s_per_synapse(per_partition));
+                .then(|| speedup * s.build_time / s.synapses as f64 / build_s_per_synapse(s.synapses as f64 / parts));
             fitted.push(Fitted {
                 model: s.model.name().into(),
                 n: s.n,

@@ -283,8 +283,7 @@ fn one_process(model: ModelKind, p: &Params, d: &Derived, threads: usize, machin
             0.0
         },
         build_s: build_s(synapses as f64, synapses as f64 / parts, syn_bytes, speedup, machine),
-        sim_s: (a * n * t_s + b * event_share(model, rate * t_s) * spikes * p.K as f64) / speedup
-            * slowdown(model, syn_bytes / parts),
+        sim_s: sim_s(model, p, (a, b), n, rate, speedup, syn_bytes / parts),
         processes: 1,
         synapses_per_process: synapses,
         offset_bytes: offsets,
@@ -339,6 +338,24 @@ fn event_share(model: ModelKind, spikes: f64) -> f64 {
         1.0
     };
     1.0 - model.info().cost.first_spike_saving * first
+}
+
+/// Simulation time (s) of `neurons` neurons firing at `rate` (1/s) for
+/// the parameters' T, with update and event coefficients `(a, b)`, on
+/// `speedup` threads' worth of cores, in partitions holding
+/// `part_bytes` of synapses each.
+fn sim_s(
+    model: ModelKind,
+    p: &Params,
+    (a, b): (f64, f64),
+    neurons: f64,
+    rate: f64,
+    speedup: f64,
+    part_bytes: f64,
+) -> f64 {
+    let t_s = p.T / 1000.0;
+    let events = neurons * rate * t_s * p.K as f64;
+    (a * neurons * t_s + b * event_share(model, rate * t_s) * events) / speedup * slowdown(model, part_bytes)
 }
 
 /// The built-in build time per synapse, one thread (s), in partitions of
@@ -457,22 +474,16 @@ fn distribute(
         n_e as f64 * d.K_E as f64,
         n_e as f64 * d.K_I as f64 + n_i as f64 * p.K as f64,
     );
-    let t_s = p.T / 1000.0;
     c.processes = processes;
     c.memory = largest.peak;
     c.spike_bytes = largest.spike;
     c.offset_bytes = largest.offsets;
     c.total_memory = r * mean.peak;
     c.synapses_per_process = synapses;
-    c.build_s = build_s(
-        synapses as f64,
-        synapses as f64 / threads.max(1) as f64,
-        syn_bytes,
-        speedup,
-        machine,
-    );
-    c.sim_s = (a * own * t_s + b * event_share(model, c.rate * t_s) * own * c.rate * t_s * p.K as f64) / speedup
-        * slowdown(model, syn_bytes / threads.max(1) as f64);
+    // a process's partitions: one per thread
+    let parts = threads.max(1) as f64;
+    c.build_s = build_s(synapses as f64, synapses as f64 / parts, syn_bytes, speedup, machine);
+    c.sim_s = sim_s(model, p, (a, b), own, c.rate, speedup, syn_bytes / parts);
     c.exchange = exchange(p, d, c.rate, own);
 }
 
