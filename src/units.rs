@@ -31,7 +31,7 @@ pub fn bytes(b: f64) -> String {
 pub fn duration(s: f64) -> String {
     if !s.is_finite() {
         "?".into()
-    } else if s > 0.0 && s < 0.01 {
+    } else if s > 0.0 && s < 0.00995 {
         format!("{:.1} ms", s * 1000.0)
     } else if s > 0.0 && s < 0.0995 {
         format!("{:.0} ms", s * 1000.0)
@@ -98,6 +98,7 @@ mod tests {
         assert_eq!(duration(0.5), "0.50 s");
         assert_eq!(duration(0.0046), "4.6 ms");
         assert_eq!(duration(0.046), "46 ms");
+        assert_eq!(duration(0.00999), "10 ms");
         assert_eq!(duration(0.0996), "0.10 s");
         assert_eq!(duration(0.0), "0.00 s");
         assert_eq!(duration(3600.0), "60.0 min");
