@@ -28,6 +28,13 @@
 //! step-by-step drive (each neuron's external events are counted as one
 //! Poisson total at the end), and delivery only runs STDP.
 //!
+//! Under a rule that keeps a zero weight at zero, a synapse whose weight
+//! reached zero carries nothing and never changes again. Once delivery has
+//! passed over enough of them, a partition moves them behind the live
+//! synapses of each row (`Retiring`), and puts the rows back in target
+//! order at the end of the run. At N = 1250, where 19 in 20 E->E weights
+//! end at zero, that made iaf_psc_alpha 20 % faster (one thread).
+//!
 //! Determinism: every random number comes from a per-neuron stream; every
 //! input buffer receives the drive first, then the spikes of a slice in
 //! (time, sender) order, each sender's synapses in a fixed order, so it sums
@@ -139,7 +146,35 @@ struct PartitionState<B> {
     cursors: Vec<Cursor>,
     /// Target block size (neurons).
     block: usize,
+    /// Plastic synapses in the live parts of the rows, as of the last
+    /// retirement (all of them before the first).
+    live: usize,
+    /// Zero weights delivery passed over since the last retirement.
+    passed: usize,
 }
+
+/// When a partition moves its zero-weight plastic synapses out of the
+/// way of delivery ([`Partition::retire_zero_weights`]). That costs one
+/// pass over the live synapses (3 ns a synapse at N = 1250 on the dev
+/// machine), passing over a zero in delivery a few ns; so once delivery
+/// has passed over as many zeros as there are live synapses (and at least
+/// [`RETIRE_MIN`]), retiring them would have paid for itself, and
+/// retiring then costs at most about as much as the zeros already cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retiring {
+    /// When it has paid for itself (the default).
+    PaidFor,
+    /// Before every slice with zeros passed over (tests).
+    #[cfg(test)]
+    Eager,
+    /// Never (tests).
+    #[cfg(test)]
+    Never,
+}
+
+/// Zero weights passed over before a partition retires its zero-weight
+/// synapses, at least.
+const RETIRE_MIN: usize = 1 << 16;
 
 /// What is left to deliver of one spike: the rest of the sender's plastic
 /// and of its static row (positions in the partition's synapse arrays).
@@ -150,15 +185,11 @@ struct Cursor {
 }
 
 impl Cursor {
-    /// The whole rows of sender `src` in `p` (only senders below `n_e`
-    /// have plastic synapses).
+    /// The rows of sender `src` in `p`, the plastic one's live part (only
+    /// senders below `n_e` have plastic synapses).
     fn new(p: &Partition, src: usize, n_e: usize) -> Self {
         Cursor {
-            plastic: if src < n_e {
-                p.pl_offsets[src]..p.pl_offsets[src + 1]
-            } else {
-                0..0
-            },
+            plastic: if src < n_e { p.live_row(src) } else { 0..0 },
             fixed: p.st_offsets[src]..p.st_offsets[src + 1],
         }
     }
@@ -210,6 +241,7 @@ pub struct Simulation<'m, M: NeuronModel> {
     states: Vec<PartitionState<M::Block>>,
     pre: Vec<PreTrace>,
     counts: CountTable,
+    retiring: Retiring,
 }
 
 impl<'m, M: NeuronModel> Simulation<'m, M> {
@@ -241,6 +273,8 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
                     spikes: Vec::new(),
                     cursors: Vec::new(),
                     block,
+                    live: part.pl_targets.len(),
+                    passed: 0,
                 }
             })
             .collect();
@@ -254,6 +288,7 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
             states,
             pre,
             counts,
+            retiring: Retiring::PaidFor,
         }
     }
 
@@ -301,6 +336,7 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
             stdp: &self.stdp,
             cfg: &self.cfg,
             counts: &self.counts,
+            retiring: self.retiring,
             n_e: self.net.n_e,
             w_exc: self.net.w_exc,
             w_inh: self.net.w_inh,
@@ -358,6 +394,7 @@ struct Slicer<'a, M> {
     stdp: &'a StdpPl,
     cfg: &'a EngineConfig,
     counts: &'a CountTable,
+    retiring: Retiring,
     n_e: usize,
     w_exc: f64,
     w_inh: f64,
@@ -421,6 +458,7 @@ impl<M: NeuronModel> Slicer<'_, M> {
             // every step's events, as many as NEST's generator emits, never drawn one by one
             drive::total_events(self.cfg.seed, p.neurons(), self.cfg.poisson_mean, t0)
         };
+        p.restore_target_order();
         tally.update += tic.elapsed().as_secs_f64();
         tally
     }
@@ -445,9 +483,22 @@ impl<M: NeuronModel> Slicer<'_, M> {
             t0: t0 - d,
         });
         b.spikes.clear();
+        if self.retire_now(b) {
+            b.live = p.retire_zero_weights();
+            b.passed = 0;
+        }
         b.cursors.clear();
         b.cursors
             .extend(g.spikes.iter().map(|&(_, src)| Cursor::new(p, src as usize, self.n_e)));
+        if arriving.is_some() {
+            // every synapse counts as an event, retired ones too
+            let events: usize = g
+                .spikes
+                .iter()
+                .map(|&(_, src)| p.synapses_of(src as usize, self.n_e))
+                .sum();
+            tally.synaptic += events as u64;
+        }
         let mut deliver = 0.0;
         for block in blocks(b.history.len(), b.block) {
             if let Some(a) = &arriving {
@@ -465,16 +516,28 @@ impl<M: NeuronModel> Slicer<'_, M> {
                     tally.external += self.drive(b, d, block.clone());
                 }
                 let tic = Instant::now();
-                tally.synaptic += if one {
-                    self.deliver::<true>(b, p, a, block.clone())
+                if one {
+                    self.deliver::<true>(b, p, a, block.clone());
                 } else {
-                    self.deliver::<false>(b, p, a, block.clone())
-                };
+                    self.deliver::<false>(b, p, a, block.clone());
+                }
                 deliver += tic.elapsed().as_secs_f64();
             }
             update_block(self.model, self.stdp, b, p, block, t0, len);
         }
         deliver
+    }
+
+    /// Whether partition state `b` should retire its zero weights before
+    /// the next slice (see [`Retiring`]).
+    fn retire_now(&self, b: &PartitionState<M::Block>) -> bool {
+        match self.retiring {
+            Retiring::PaidFor => b.passed >= b.live.max(RETIRE_MIN),
+            #[cfg(test)]
+            Retiring::Eager => b.passed > 0,
+            #[cfg(test)]
+            Retiring::Never => false,
+        }
     }
 
     /// Draw `len` steps of the external drive of the block `neurons` of
@@ -487,8 +550,8 @@ impl<M: NeuronModel> Slicer<'_, M> {
     }
 
     /// Deliver the spikes `a` to their synapses onto the targets `block` of
-    /// partition `p` (state `b`), continuing each spike's rows at its cursor;
-    /// returns the number of synaptic events. `AHEAD` (the partition is one
+    /// partition `p` (state `b`), continuing each spike's rows at its cursor,
+    /// and count the zero weights passed over. `AHEAD` (the partition is one
     /// block): prefetch the targets' histories a few synapses ahead;
     /// otherwise (many blocks) the rows at the cursor of the spike
     /// [`CURSOR_AHEAD`] spikes ahead.
@@ -499,13 +562,13 @@ impl<M: NeuronModel> Slicer<'_, M> {
         p: &mut Partition,
         a: &Arriving<'_>,
         block: Range<usize>,
-    ) -> u64 {
+    ) {
         let (stdp, ring, history) = (self.stdp, &mut b.ring, &b.history);
         // the input rows are the block's: target t is column t - first
         let first = block.start;
         let end = block.end as u32;
         let last = block.end >= b.history.len();
-        let mut events = 0usize;
+        let mut passed = 0usize;
         for i in 0..b.cursors.len() {
             // the rows at the cursors of a spike a few spikes on: each is a miss
             // that would otherwise wait behind this spike's branches
@@ -517,7 +580,6 @@ impl<M: NeuronModel> Slicer<'_, M> {
             let ((stamp, src), trace, c) = (a.spikes[i], a.pre[i], &mut b.cursors[i]);
             let slot = stamp as usize - 1 - a.t0;
             let run = below(&p.pl_targets, &mut c.plastic, end, last);
-            events += run.len();
             let targets = &p.pl_targets[run.clone()];
             let weights = &mut p.pl_weights[run];
             let skip_zero = stdp.keeps_zero();
@@ -526,10 +588,13 @@ impl<M: NeuronModel> Slicer<'_, M> {
                 // a zero weight stays zero and adds nothing to the input (an input
                 // row only holds -0.0 where the drive's weight is negative, and a
                 // zero's sign never reaches a spike or a weight): pass it over in a
-                // loop of its own (at N = 1250 five in six E->E weights end at zero)
+                // loop of its own (at N = 1250 nineteen in twenty E->E weights end at
+                // zero), and count them: once they are many, they are retired
+                let zeros = k;
                 while skip_zero && k < weights.len() && weights[k] == 0.0 {
                     k += 1;
                 }
+                passed += k - zeros;
                 let (Some(&t), Some(w)) = (targets.get(k), weights.get_mut(k)) else {
                     break;
                 };
@@ -544,7 +609,6 @@ impl<M: NeuronModel> Slicer<'_, M> {
                 k += 1;
             }
             let run = below(&p.st_targets, &mut c.fixed, end, last);
-            events += run.len();
             if !M::READS_INPUT {
                 // static synapses only carry input
             } else if (src as usize) < self.n_e {
@@ -565,7 +629,7 @@ impl<M: NeuronModel> Slicer<'_, M> {
                 prefetch(p.st_targets.get(c.fixed.start + 16));
             }
         }
-        events as u64
+        b.passed += passed;
     }
 
     /// Merge the workers' spikes of a slice, exchange them with the other
@@ -841,6 +905,53 @@ mod tests {
     fn ignore_and_fire_results_do_not_depend_on_the_block_size() {
         let (p, ..) = small();
         same_for_every_block_size(&IgnoreAndFire::new(&p));
+    }
+
+    #[test]
+    fn retiring_zero_weights_changes_nothing() {
+        // iaf_psc_alpha at N = 1250 with the default in-degree: most E->E
+        // weights reach zero within 2 s
+        let p = Params {
+            N: 1250,
+            T: 2000.0,
+            ..Params::default()
+        };
+        let d = p.derive().expect("valid parameters");
+        let layout = Layout::of(&p, &d);
+        let cfg = EngineConfig {
+            delay: d.delay_steps,
+            steps: d.steps,
+            poisson_mean: d.nu_X * p.dt / 1000.0,
+            w_ext: d.I_X,
+            seed: p.seed,
+        };
+        let model = IafPscAlpha::new(&p);
+        let run = |retiring: Retiring| {
+            let stdp = StdpPl::new(&p, cfg.delay, cfg.steps);
+            let mut sim = Simulation::new(&model, stdp, build(&layout, 2), cfg.clone());
+            sim.retiring = retiring;
+            let mut spikes = Vec::new();
+            let mut record = |s: &[(u32, u32)]| spikes.extend_from_slice(s);
+            let res = sim.run(&Solo, Some(&mut record), |_| true);
+            // in storage order: the rows must be back in target order
+            let mut weights = Vec::new();
+            sim.network()
+                .for_each_plastic(layout.n_e, |s, t, w| weights.push((s, t, w.to_bits())));
+            (spikes, [res.external_events, res.synaptic_events], weights)
+        };
+        let never = run(Retiring::Never);
+        let zeros = never.2.iter().filter(|&&(.., w)| w == 0).count();
+        assert!(
+            zeros * 2 > never.2.len(),
+            "most weights reach zero: {zeros} of {}",
+            never.2.len()
+        );
+        for retiring in [Retiring::Eager, Retiring::PaidFor] {
+            let other = run(retiring);
+            assert!(never.0 == other.0, "spikes, {retiring:?}");
+            assert_eq!(never.1, other.1, "counters, {retiring:?}");
+            assert!(never.2 == other.2, "weights, {retiring:?}");
+        }
     }
 
     #[test]

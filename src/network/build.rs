@@ -332,6 +332,7 @@ fn build_partition_with(
         pl_weights,
         st_offsets: st.offsets,
         st_targets: st.targets,
+        pl_live: Vec::new(),
     })
 }
 
