@@ -248,7 +248,7 @@ mod tests {
         // in three rounds, retiring after each; the weights left change too
         for round in 0..3u32 {
             for (p, w) in net.parts.iter_mut().zip(&mut want) {
-                let kill = |s: usize, t: u32| (s as u32 * 7 + t * 3 + round) % 5 == 0;
+                let kill = |s: usize, t: u32| (s as u32 * 7 + t * 3 + round).is_multiple_of(5);
                 for s in 0..l.n_e {
                     for k in p.live_row(s) {
                         if kill(s, p.pl_targets[k]) {
