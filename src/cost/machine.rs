@@ -195,8 +195,8 @@ impl Machine {
             let speedup = speedup(s.threads.min(cores.max(1)));
             let plastic = d.N_E as f64 * d.K_E as f64;
             let syn_bytes = synapse_bytes(plastic, s.synapses as f64 - plastic);
-            // one partition per thread
-            let parts = s.threads.max(1) as f64;
+            // one partition per thread, at most one per neuron
+            let parts = super::partitions(&p, s.threads);
             let slow = slowdown(s.model, syn_bytes / parts);
             // the built-in coefficients: those of the dev machine
             let (a, b) = coefficients(s.model, &p, &Machine::default());

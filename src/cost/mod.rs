@@ -452,7 +452,10 @@ fn process_bytes(
 /// of its own neurons and of the synaptic events onto them, divided by the
 /// speed-up of `threads` threads (every process assumed to have `threads`
 /// cores of its own, so unlike one process this is not capped at this
-/// machine's cores). The spike exchange's time is not included.
+/// machine's cores). The spike exchange's time is not included. A network
+/// of fewer neurons than R*T workers is split into N partitions, which the
+/// first processes own; the equal shares assumed here then underestimate
+/// the largest process (such a network is a few kB a process).
 fn distribute(
     c: &mut Cost,
     model: ModelKind,
@@ -480,8 +483,9 @@ fn distribute(
     c.offset_bytes = largest.offsets;
     c.total_memory = r * mean.peak;
     c.synapses_per_process = synapses;
-    // a process's partitions: one per thread
-    let parts = threads.max(1) as f64;
+    // the largest process's partitions (the first: one per thread, at most
+    // one per neuron)
+    let parts = partitions(p, threads);
     c.build_s = build_s(synapses as f64, synapses as f64 / parts, syn_bytes, speedup, machine);
     c.sim_s = sim_s(model, p, (a, b), own, c.rate, speedup, syn_bytes / parts);
     c.exchange = exchange(p, d, c.rate, own);
