@@ -114,8 +114,9 @@ impl Partition {
         let mut live = 0;
         for s in 0..self.pl_live.len() {
             let (start, end) = (self.pl_offsets[s], self.pl_live[s]);
-            // without branches: every synapse is written to both places, and
-            // the one it belongs to moves on (a zero is one in three or more)
+            // without branches (zeros lie scattered, so a branch would often
+            // guess wrong): every synapse is written to both places, and the
+            // one it belongs to moves on
             let (mut keep, mut gone) = (start, 0);
             for k in start..end {
                 let (t, w) = (self.pl_targets[k], self.pl_weights[k]);
