@@ -832,6 +832,21 @@ mod tests {
     use crate::network::{build, Layout};
     use crate::params::Params;
 
+    /// The network of `p` and an engine configuration for it, simulating
+    /// `shorter_by` steps less than T.
+    fn setup(p: Params, shorter_by: usize) -> (Params, Layout, EngineConfig) {
+        let d = p.derive().expect("valid parameters");
+        let layout = Layout::of(&p, &d);
+        let cfg = EngineConfig {
+            delay: d.delay_steps,
+            steps: d.steps - shorter_by,
+            poisson_mean: d.nu_X * p.dt / 1000.0,
+            w_ext: d.I_X,
+            seed: p.seed,
+        };
+        (p, layout, cfg)
+    }
+
     /// A small network: 3000 neurons, in-degree 200, `steps` not a whole
     /// number of slices.
     fn small() -> (Params, Layout, EngineConfig) {
@@ -841,16 +856,7 @@ mod tests {
             T: 400.0,
             ..Params::default()
         };
-        let d = p.derive().expect("valid parameters");
-        let layout = Layout::of(&p, &d);
-        let cfg = EngineConfig {
-            delay: d.delay_steps,
-            steps: d.steps - 5,
-            poisson_mean: d.nu_X * p.dt / 1000.0,
-            w_ext: d.I_X,
-            seed: p.seed,
-        };
-        (p, layout, cfg)
+        setup(p, 5)
     }
 
     /// Spikes, (external, synaptic) event counts and every plastic synapse
@@ -916,15 +922,7 @@ mod tests {
             T: 2000.0,
             ..Params::default()
         };
-        let d = p.derive().expect("valid parameters");
-        let layout = Layout::of(&p, &d);
-        let cfg = EngineConfig {
-            delay: d.delay_steps,
-            steps: d.steps,
-            poisson_mean: d.nu_X * p.dt / 1000.0,
-            w_ext: d.I_X,
-            seed: p.seed,
-        };
+        let (p, layout, cfg) = setup(p, 0);
         let model = IafPscAlpha::new(&p);
         let run = |retiring: Retiring| {
             let stdp = StdpPl::new(&p, cfg.delay, cfg.steps);
