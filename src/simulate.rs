@@ -186,11 +186,13 @@ impl<F: FnMut(Stage) -> bool> Simulate<'_, '_, F> {
         let (done_tx, done_rx) = std::sync::mpsc::channel();
         let net = std::thread::scope(|scope| {
             let builder = scope.spawn(|| {
+                // owned here: a build that panics drops it, which ends the wait below
+                let done = done_tx;
                 let net = pool.install(|| build_share(&layout, parts, share, &prog));
-                done_tx.send(()).ok();
+                done.send(()).ok();
                 net
             });
-            while done_rx.recv_timeout(BUILD_TICK).is_err() {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(BUILD_TICK) {
                 let work = prog.work.load(std::sync::atomic::Ordering::Relaxed);
                 if !(self.progress)(Stage::Build { work, total }) && self.comm.size() == 1 {
                     prog.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
