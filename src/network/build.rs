@@ -106,7 +106,8 @@ const MIN_STAGING: usize = 1 << 20;
 
 /// Counts per source (4 bytes each, for every source) above which a
 /// partition too large to be placed directly is sorted ([`Sorted`])
-/// rather than staged after counting every row: from N = 580000 on.
+/// rather than staged after counting every row: above N = 582542 in the
+/// model's network (N_E = 0.8 N).
 /// Measured against staging (2026-12-03, second machine): 0.90x the build
 /// time at N = 700000 on one thread and 0.86-0.90x at N = 1,000,000 on
 /// two; 1.14x at N = 200000 and 1.22x at N = 12500 on one thread, where
@@ -140,7 +141,7 @@ impl Placement {
     fn of(l: &Layout, n_pl: usize, n_st: usize) -> Self {
         if n_pl + n_st <= DIRECT_MAX {
             Placement::Direct
-        } else if 4 * (l.n_e + l.n) > SORTED_MIN_COUNT_BYTES {
+        } else if std::mem::size_of::<u32>() * (l.n_e + l.n) > SORTED_MIN_COUNT_BYTES {
             Placement::Sorted {
                 bucket_entries: BUCKET_ENTRIES,
             }
@@ -531,9 +532,10 @@ fn stage_chunk(
 }
 
 /// A sorted placement of one partition's synapses, for partitions whose
-/// rows and counts per source do not fit in cache. The sources are grouped in buckets (see
-/// [`Plan`]), and the synapses are staged in the synapse arrays
-/// themselves, so the build needs no memory beyond the network's:
+/// rows and counts per source do not fit in cache. The sources are
+/// grouped in buckets (see [`Plan`]), and the synapses are staged in the
+/// synapse arrays themselves, so the build needs no memory beyond the
+/// network's:
 ///
 /// 1. count the plastic and static synapses per bucket (a few thousand
 ///    counters, in L1: no count per source, whose random increments would
@@ -556,7 +558,7 @@ struct Sorted<'a> {
 }
 
 /// One kind of rows (plastic or static) of a sorted placement, being built.
-struct StagedRows {
+struct SortedRows {
     /// Where each bucket's stretch begins (then: where its next entry goes).
     starts: Vec<usize>,
     /// Entries per bucket.
@@ -565,13 +567,13 @@ struct StagedRows {
     csr: Csr,
 }
 
-impl StagedRows {
+impl SortedRows {
     /// Rows of `lens[b]` synapses in bucket b, with room for the offsets
     /// of `rows` sources.
     fn new(lens: Vec<usize>, rows: usize) -> Self {
         let mut starts = lens.clone();
         let total = prefix(&mut starts);
-        StagedRows {
+        SortedRows {
             starts,
             lens,
             csr: Csr {
@@ -632,8 +634,8 @@ impl Sorted<'_> {
     fn build(&self, targets: impl Iterator<Item = usize> + Clone, work: &mut Work<'_>) -> Option<(Csr, Csr, Vec<f64>)> {
         let (l, plan) = (self.l, &self.plan);
         let (pl_lens, st_lens) = self.count(targets.clone(), work)?;
-        let mut pl = StagedRows::new(pl_lens, l.n_e);
-        let mut st = StagedRows::new(st_lens, l.n);
+        let mut pl = SortedRows::new(pl_lens, l.n_e);
+        let mut st = SortedRows::new(st_lens, l.n);
         self.stage(targets, (&mut pl, &mut st), work)?;
         let width = (1usize << plan.shift).min(l.n.max(1));
         let (mut copy, mut fill) = (Vec::new(), vec![0usize; width]);
@@ -677,7 +679,7 @@ impl Sorted<'_> {
     fn stage(
         &self,
         targets: impl Iterator<Item = usize>,
-        (pl, st): (&mut StagedRows, &mut StagedRows),
+        (pl, st): (&mut SortedRows, &mut SortedRows),
         work: &mut Work<'_>,
     ) -> Option<()> {
         let (l, plan) = (self.l, &self.plan);
@@ -894,7 +896,7 @@ mod tests {
     }
 
     #[test]
-    fn staged_entries_fit_in_32_bits() {
+    fn sorted_entries_fit_in_32_bits() {
         // a source's place in its bucket and a local target share 32 bits:
         // many targets leave fewer bits for the place (smaller buckets)
         for (n, n_local, k, bucket_entries) in [
