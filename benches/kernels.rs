@@ -1,5 +1,6 @@
 //! Criterion benchmarks of the kernels: neuron update, external drive, STDP,
-//! network construction and a short whole simulation per model.
+//! network construction, the weight statistics and a short whole simulation
+//! per model.
 //!
 //! `cargo bench --bench kernels` (add `-- iaf` to filter).
 
@@ -157,6 +158,35 @@ fn stdp(c: &mut Criterion) {
     g.finish();
 }
 
+/// The weight statistics of a finished run (mean, SD, median, ... of every
+/// E->E weight; at N = 1M there are 8e8): two populations of 2^24 values,
+/// one spread out as after a plastic run (a fifth at zero), one almost all
+/// equal, as right after the build.
+fn weight_statistics(c: &mut Criterion) {
+    let n = 1 << 24;
+    let mut rng = stream(9, Purpose::Init, 1);
+    let spread: Vec<f64> = (0..n)
+        .map(|_| {
+            if rng.random_range(0..5) == 0 {
+                0.0
+            } else {
+                rng.random_range(0.0..60.0)
+            }
+        })
+        .collect();
+    let equal: Vec<f64> = (0..n).map(|i| if i % 1000 == 0 { 31.0 } else { 31.78 }).collect();
+    let mut g = c.benchmark_group("weight_statistics");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(n as u64));
+    for (name, values) in [("spread", &spread), ("equal", &equal)] {
+        let runs: Vec<&[f64]> = values.chunks(n / 2).collect();
+        g.bench_function(format!("{name}, 2^24 weights"), |b| {
+            b.iter(|| scaling::stats::summarise(black_box(&runs)))
+        });
+    }
+    g.finish();
+}
+
 fn whole(c: &mut Criterion) {
     let mut g = c.benchmark_group("simulation");
     g.sample_size(10);
@@ -178,5 +208,5 @@ fn whole(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, neuron_update, poisson_drive, stdp, whole);
+criterion_group!(benches, neuron_update, poisson_drive, stdp, weight_statistics, whole);
 criterion_main!(benches);
