@@ -140,10 +140,11 @@ pub fn summarise_over(comm: &dyn Comm, runs: &[&[f64]], pool: Option<&rayon::Thr
     let median = if let Some(common) = common_median(comm, runs, pool, n) {
         common
     } else if n % 2 == 1 {
-        nth(comm, runs, pool, n / 2)
+        nth(comm, runs, pool, n / 2).0
     } else {
-        let lower = nth(comm, runs, pool, n / 2 - 1);
-        0.5 * (lower + next_rank(comm, runs, pool, lower, n / 2))
+        let (lower, upper) = nth(comm, runs, pool, n / 2 - 1);
+        let upper = upper.unwrap_or_else(|| next_rank(comm, runs, pool, lower, n / 2));
+        0.5 * (lower + upper)
     };
     Summary {
         n,
@@ -423,8 +424,10 @@ fn common_median(comm: &dyn Comm, runs: &[&[f64]], pool: Option<&rayon::ThreadPo
 /// pass with the bucket counts summed over the processes, until (on one
 /// process) the bucket holding rank k is small enough to copy and select
 /// in. Memory stays bounded (at most [`COPY_LIMIT`] values) even when most
-/// values are equal.
-fn nth(comm: &dyn Comm, runs: &[&[f64]], pool: Option<&rayon::ThreadPool>, k: u64) -> f64 {
+/// values are equal. Also the (k+1)-th where it comes for free: when it lies
+/// in the same last bucket or copy (the second middle value of an even count
+/// then needs no pass of its own).
+fn nth(comm: &dyn Comm, runs: &[&[f64]], pool: Option<&rayon::ThreadPool>, k: u64) -> (f64, Option<f64>) {
     let mut prefix = 0u64; // bits above `shift` fixed so far
     let mut k = k;
     let mut shift = 64u32;
@@ -467,7 +470,9 @@ fn nth(comm: &dyn Comm, runs: &[&[f64]], pool: Option<&rayon::ThreadPool>, k: u6
         k -= acc;
         let size = counts[bucket as usize];
         if shift == 0 {
-            return f64::from_bits(prefix);
+            // the bucket holds `size` copies of one value
+            let v = f64::from_bits(prefix);
+            return (v, (k + 1 < size).then_some(v));
         }
         // one process may select in a copy of the bucket; several go on with
         // summed counts (the same value either way: the exact k-th)
@@ -481,7 +486,8 @@ fn nth(comm: &dyn Comm, runs: &[&[f64]], pool: Option<&rayon::ThreadPool>, k: u6
                     })
                     .collect()
             });
-            return *inside.select_nth_unstable_by(k as usize, |a, b| a.total_cmp(b)).1;
+            let (_, kth, above) = inside.select_nth_unstable_by(k as usize, |a, b| a.total_cmp(b));
+            return (*kth, above.iter().copied().min_by(|a, b| a.total_cmp(b)));
         }
     }
 }
@@ -643,6 +649,18 @@ mod tests {
             .collect();
         assert_eq!(common_median(&Solo, &[&u], None, u.len() as u64), None);
         assert_eq!(of(&u).median, 31.777);
+        // even counts through all four passes: both middle values in the
+        // last bucket, and the lower one the last value of that bucket
+        assert_eq!(of(&u[1..]).median, 31.777);
+        let t: Vec<f64> = (0..6_000_000)
+            .map(|i| match i {
+                0..1_800_000 => i as f64 * 1e-6,
+                1_800_000..3_000_000 => 31.777,
+                _ => 40.0 + i as f64 * 1e-6,
+            })
+            .collect();
+        assert_eq!(common_median(&Solo, &[&t], None, t.len() as u64), None);
+        assert_eq!(of(&t).median, 0.5 * (31.777 + (40.0 + 3_000_000.0 * 1e-6)));
         let w: Vec<f64> = (0..2_000_001)
             .map(|i| (i % 1000) as f64 + if i % 2 == 0 { 0.0 } else { 1e-9 })
             .collect();
