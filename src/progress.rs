@@ -4,8 +4,9 @@
 //! a progress display for the point in progress, redrawn in place by
 //! `indicatif`: the point's label on one line, and under it a bar, first of
 //! the network's construction (synapses, ETA; [`build_text`]), then of the
-//! simulation (simulated time, wall time, real-time factor and ETA), cut to
-//! the terminal's width. When stderr is not a terminal (a log file, a pipe,
+//! simulation (simulated time, wall time, real-time factor and ETA), then a
+//! word while the weight statistics are computed, cut to the terminal's
+//! width. When stderr is not a terminal (a log file, a pipe,
 //! Slurm) there are no control codes: only whole lines, plus one progress
 //! line ([`build_text`], [`progress_text`]) per [`LOG_EVERY`] of a long
 //! point. `--quiet`
@@ -156,6 +157,28 @@ impl Reporter {
         } else if now - pt.last_log >= LOG_EVERY {
             eprintln!("{} {text}", pt.tag);
             pt.last_log = now;
+        }
+    }
+
+    /// The simulation is over and the weight statistics are being
+    /// computed: said on the display, or in a plain line if the point has
+    /// run for [`LOG_EVERY`] or longer.
+    pub fn statistics(&mut self) {
+        if self.quiet {
+            return;
+        }
+        let Some(pt) = self.point.as_mut() else {
+            return;
+        };
+        let wall = pt.started.elapsed();
+        let text = format!(
+            "simulated (wall {}); weight statistics ...",
+            duration(wall.as_secs_f64())
+        );
+        if let Some(bar) = &pt.bar {
+            bar.set_message(text);
+        } else if wall >= LOG_EVERY {
+            eprintln!("{} {text}", pt.tag);
         }
     }
 

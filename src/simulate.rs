@@ -53,6 +53,9 @@ pub enum Stage {
         /// Steps to simulate.
         total: usize,
     },
+    /// The simulation is done; the weight statistics are being computed
+    /// (at N = 1M a few seconds of every thread).
+    Statistics,
 }
 
 /// How often the build reports its progress.
@@ -151,6 +154,8 @@ impl<F: FnMut(Stage) -> bool> ModelVisitor for Simulate<'_, '_, F> {
                 p.T
             )));
         }
+        // whether to stop no longer matters: the run is complete
+        let _ = (self.progress)(Stage::Statistics);
         let subset = gather_subset(comm, sim.network().plastic_subset(SUBSET));
         let mut record = measure(p, d, &res, sim.network(), &subset, comm, &pool);
         // the slowest process's times: every process waits for it at the end

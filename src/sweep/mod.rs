@@ -263,6 +263,7 @@ impl PointRun<'_> {
             match stage {
                 Stage::Build { work, total } => rep.build_tick(work, total),
                 Stage::Sim { steps, total } => rep.tick(steps, total, p.dt),
+                Stage::Statistics => rep.statistics(),
             }
             !self.stop.load(Ordering::SeqCst)
         });
