@@ -395,26 +395,25 @@ fn common_median(comm: &dyn Comm, runs: &[&[f64]], pool: Option<&rayon::ThreadPo
     if candidate[0] == f64::INFINITY {
         return None;
     }
-    let c = candidate[0].to_bits();
-    let counted = on(pool, || {
+    let c = candidate[0];
+    let bits = c.to_bits();
+    let mut counts = on(pool, || {
         chunks(runs)
             .map(|ch| {
                 let (mut below, mut equal) = (0u64, 0u64);
                 for &x in ch {
                     let v = x.to_bits();
-                    below += (v < c) as u64;
-                    equal += (v == c) as u64;
+                    below += (v < bits) as u64;
+                    equal += (v == bits) as u64;
                 }
                 [below, equal]
             })
             .reduce(|| [0, 0], |a, b| [a[0] + b[0], a[1] + b[1]])
     });
-    let mut counts = counted;
     comm.sum_u64(&mut counts);
     let [below, equal] = counts;
     // ranks (0-based) of the middle value(s): one for odd n, two for even
     let (lo, hi) = ((n - 1) / 2, n / 2);
-    let c = candidate[0];
     // as the two middle values would give it (0.5 * (c + c) is c but at the top of the range)
     (below <= lo && hi < below + equal).then_some(if n % 2 == 1 { c } else { 0.5 * (c + c) })
 }

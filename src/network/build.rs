@@ -109,9 +109,11 @@ const MIN_STAGING: usize = 1 << 20;
 /// rather than staged after counting every row: above N = 582542 in the
 /// model's network (N_E = 0.8 N).
 /// Measured against staging (2026-12-03, second machine): 0.90x the build
-/// time at N = 700000 on one thread and 0.86-0.90x at N = 1,000,000 on
-/// two; 1.14x at N = 200000 and 1.22x at N = 12500 on one thread, where
-/// the counts fit in L2; N = 400000 within the noise.
+/// time at N = 700000 on one thread; at N = 1,000,000 on two, 0.82x
+/// (median of three alternating pairs) and 0.88x (median of seven more,
+/// 0.66-1.10x pair by pair, a noisy stretch); 1.14x at N = 200000 and
+/// 1.22x at N = 12500 on one thread, where the counts fit in L2;
+/// N = 400000 within the noise.
 pub const SORTED_MIN_COUNT_BYTES: usize = 4 << 20;
 
 /// Partitions of at most this many synapses are placed directly (their
