@@ -156,12 +156,15 @@ impl<F: FnMut(Stage) -> bool> ModelVisitor for Simulate<'_, '_, F> {
         }
         // whether to stop no longer matters: the run is complete
         let _ = (self.progress)(Stage::Statistics);
+        let t_stats = Instant::now();
         let subset = gather_subset(comm, sim.network().plastic_subset(SUBSET));
         let mut record = measure(p, d, &res, sim.network(), &subset, comm, &pool);
+        let stats_time = t_stats.elapsed().as_secs_f64();
         // the slowest process's times: every process waits for it at the end
-        let mut times = [build_time, sim_time];
+        let mut times = [build_time, sim_time, stats_time];
         comm.max_f64(&mut times);
-        [record.build_time, record.sim_time] = times;
+        [record.build_time, record.sim_time] = [times[0], times[1]];
+        record.stats_time = Some(times[2]);
         let peak = crate::host::peak_rss_bytes().unwrap_or(0);
         let (mut max, mut sum) = ([peak as f64], [peak]);
         comm.max_f64(&mut max);

@@ -29,6 +29,7 @@ fn smoke_sweep_writes_nest_layout() {
             for k in [
                 "build_time",
                 "sim_time",
+                "stats_time",
                 "rate",
                 "weight_mean",
                 "weight_sd",

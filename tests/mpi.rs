@@ -27,6 +27,7 @@ const DEADLINE: Duration = Duration::from_secs(60);
 const RESOURCE_KEYS: &[&str] = &[
     "build_time",
     "sim_time",
+    "stats_time",
     "peak_rss_bytes",
     "peak_rss_bytes_sum",
     "phases",

@@ -32,16 +32,19 @@
 //! run where each neuron fires rate * T times, less than 1 in short runs,
 //! whose many first spikes skip STDP's facilitation; slowdown: 1 + the model's
 //! `slowdown_per_doubling` per doubling of a partition's synapse
-//! bytes past [`calib::CACHE_BYTES`]). The per-model
+//! bytes past [`calib::CACHE_BYTES`]); statistics (after the simulation) =
+//! [`calib::STATS_S_PER_WEIGHT`] * E->E weights / thread speed-up (times
+//! [`calib::STATS_COMMON_SHARE`] in runs of at most
+//! [`calib::STATS_COMMON_MAX_SPIKES`] spikes per neuron). The per-model
 //! coefficients a and b, the slowdown and the assumed rate are the model's
 //! [`Calibration`] in the model table (`crate::models`); see [`calib`] for
 //! how they were measured and how far off the estimate was on a real sweep.
 //!
 //! Those coefficients are the dev machine's. Another machine scales them
 //! by the factors of a [`Machine`] (`scaling calibrate` measures them;
-//! `scaling run --calibration FILE` uses them): the build per synapse, the
-//! first touch per byte, and each model's a and b. Memory does not depend
-//! on the machine.
+//! `scaling run --calibration FILE` uses them): the build per synapse (and
+//! with it the statistics per weight), the first touch per byte, and each
+//! model's a and b. Memory does not depend on the machine.
 //!
 //! # Several processes
 //!
@@ -134,6 +137,25 @@ pub mod calib {
     /// First-touch time per byte of synapse memory beyond [`WARM_BYTES`]
     /// (s; page faults and zeroing, not sped up by threads).
     pub const TOUCH_S_PER_BYTE: f64 = 1.3e-9;
+    /// Time per E->E weight (s, one thread) of the weight statistics after
+    /// a run whose weights have spread (exact sums, then the median's radix
+    /// passes). Measured on the second machine (2026-12-03, 2 threads,
+    /// both models, N = 1250-200000 at T = 2-10 s: 15-29 ns per weight,
+    /// median about 17 ns) and divided by that machine's build factor
+    /// (2.60, `scaling calibrate` the same hour): the dev machine was not
+    /// at hand, and both are passes over the synapse memory.
+    pub const STATS_S_PER_WEIGHT: f64 = 6.5e-9;
+    /// The share of [`STATS_S_PER_WEIGHT`] a run pays in which a neuron
+    /// fires at most [`STATS_COMMON_MAX_SPIKES`] times on average: most
+    /// weights still hold their initial value, and the median comes from
+    /// one counting pass (`stats::common_median`). Measured as above at
+    /// T = 1 ms-1 s, N = 12500-1,000,000: 7.5-11.3 ns per weight.
+    pub const STATS_COMMON_SHARE: f64 = 0.6;
+    /// Spikes per neuron (rate * T) up to which a run's weight statistics
+    /// pay [`STATS_COMMON_SHARE`]: at T = 1 s (about one spike per
+    /// neuron) the median was the initial weight at every N measured, at
+    /// T = 2 s it was not.
+    pub const STATS_COMMON_MAX_SPIKES: f64 = 1.5;
     /// Synapse memory of a partition (bytes) up to which the simulation
     /// cost per neuron and per event stays flat.
     pub const CACHE_BYTES: f64 = 300e6;
@@ -173,6 +195,8 @@ pub struct Cost {
     /// Estimated simulation wall time (s), without the spike exchange
     /// between processes (not calibrated).
     pub sim_s: f64,
+    /// Estimated wall time of the weight statistics after the simulation (s).
+    pub stats_s: f64,
     /// Processes the network is spread over (1: one process).
     pub processes: usize,
     /// Synapses held by the largest process (onto its own neurons);
@@ -284,6 +308,7 @@ fn one_process(model: ModelKind, p: &Params, d: &Derived, threads: usize, machin
         },
         build_s: build_s(synapses as f64, synapses as f64 / parts, syn_bytes, speedup, machine),
         sim_s: sim_s(model, p, (a, b), n, rate, speedup, syn_bytes / parts),
+        stats_s: stats_s(plastic as f64, rate * t_s, speedup, machine),
         processes: 1,
         synapses_per_process: synapses,
         offset_bytes: offsets,
@@ -375,6 +400,19 @@ fn build_s_per_synapse(per_partition: f64) -> f64 {
 fn build_s(synapses: f64, per_partition: f64, bytes: f64, speedup: f64, machine: &Machine) -> f64 {
     machine.build * build_s_per_synapse(per_partition) * synapses / speedup
         + machine.touch_s_per_byte * (bytes - calib::WARM_BYTES).max(0.0)
+}
+
+/// Time (s) of the weight statistics over `weights` E->E weights after a
+/// run in which each neuron fired `spikes` times on average, on
+/// `speedup` threads' worth of cores of `machine` (whose build factor
+/// scales it: both are passes over the synapse memory).
+fn stats_s(weights: f64, spikes: f64, speedup: f64, machine: &Machine) -> f64 {
+    let share = if spikes <= calib::STATS_COMMON_MAX_SPIKES {
+        calib::STATS_COMMON_SHARE
+    } else {
+        1.0
+    };
+    machine.build * share * calib::STATS_S_PER_WEIGHT * weights / speedup
 }
 
 /// The factor on the simulation cost of partitions holding `bytes` of
@@ -488,6 +526,7 @@ fn distribute(
     let parts = partitions(p, threads);
     c.build_s = build_s(synapses as f64, synapses as f64 / parts, syn_bytes, speedup, machine);
     c.sim_s = sim_s(model, p, (a, b), own, c.rate, speedup, syn_bytes / parts);
+    c.stats_s = stats_s(n_e as f64 * d.K_E as f64, c.rate * p.T / 1000.0, speedup, machine);
     c.exchange = exchange(p, d, c.rate, own);
 }
 
@@ -715,6 +754,32 @@ mod tests {
         let paid = 1.0 - 0.7 * (1.0 - (-x).exp()) / x;
         let sim = 1.2e-5 * n * t_s + 1.5e-8 * paid * n * rate * t_s * 1250.0;
         assert!((c.sim_s / sim - 1.0).abs() < 1e-12, "{} vs {sim}", c.sim_s);
+        // statistics: 1e7 E->E weights after 11 spikes per neuron, spread
+        let stats = calib::STATS_S_PER_WEIGHT * 1e7;
+        assert_eq!(c.stats_s.to_bits(), stats.to_bits());
+    }
+
+    #[test]
+    fn statistics_of_short_runs_cost_less_per_weight() {
+        // at T = 1 s a neuron fires about once (the median is the common
+        // initial weight), at T = 2 s twice (radix passes); per weight and
+        // per thread the same at every N
+        let stats = |n: usize, t_ms: f64, threads: usize| {
+            let p = Params {
+                N: n,
+                T: t_ms,
+                ..Params::default()
+            };
+            let c = estimate(ModelKind::IgnoreAndFire, &p, threads).unwrap();
+            c.stats_s / c.plastic as f64 * speedup(threads.min(crate::host::cores()))
+        };
+        let (short, long) = (stats(12_500, 1000.0, 1), stats(12_500, 2000.0, 1));
+        assert!(
+            (short / long - calib::STATS_COMMON_SHARE).abs() < 1e-12,
+            "{short} vs {long}"
+        );
+        assert!((stats(1_000_000, 1000.0, 2) / short - 1.0).abs() < 1e-12);
+        assert!((long / calib::STATS_S_PER_WEIGHT - 1.0).abs() < 1e-12);
     }
 
     #[test]

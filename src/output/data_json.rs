@@ -65,6 +65,11 @@ pub struct RunRecord {
     /// step: each neuron's total is one Poisson draw with the same mean.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_events: Option<u64>,
+    /// Wall-clock time to compute the weight statistics after the
+    /// simulation (s): the exact mean, SD, median, minimum and maximum of
+    /// every E->E weight and of the subset's (the slowest process's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats_time: Option<f64>,
     /// Peak resident set size up to the end of the simulation (bytes): of
     /// the process, or the largest of the processes of a distributed run.
     #[serde(default, skip_serializing_if = "Option::is_none")]

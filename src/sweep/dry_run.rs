@@ -1,7 +1,7 @@
 //! `--dry-run`: the plan of a sweep, printed and nothing else done: per
 //! point its size, estimated memory and time, and what a run would do with
 //! it; then the totals. With `--processes R` (R > 1) the plan is that of
-//! one network spread over R processes: memory, build and sim per process,
+//! one network spread over R processes: memory, build, sim and statistics per process,
 //! and the synapses, CSR offsets, total memory and spike exchange besides.
 
 use super::resume::Todo;
@@ -12,8 +12,8 @@ use crate::point::Point;
 use crate::units::{bytes, duration};
 
 /// Print the plan of `sweep` to stdout: per point neurons, synapses
-/// (plastic, static, total), estimated peak memory, build and sim time
-/// (per process), the per-process columns of [`process_columns`] when
+/// (plastic, static, total), estimated peak memory, build, sim and weight
+/// statistics time (per process), the per-process columns of [`process_columns`] when
 /// `sweep.processes` > 1, and what a run would do with it (`todos[k]` of
 /// point k); then the totals. Writes nothing.
 pub fn print(sweep: &Sweep, pts: &[Point], todos: &[Todo]) {
@@ -25,13 +25,13 @@ pub fn print(sweep: &Sweep, pts: &[Point], todos: &[Todo]) {
     if r > 1 {
         println!(
             "plan for {r} processes x {threads} thread(s); per process (the largest): memory, build, sim \
-             (without the spike exchange: not calibrated), syn/process, offsets (CSR), recv/slice and \
+             (without the spike exchange: not calibrated), stats, syn/process, offsets (CSR), recv/slice and \
              sent/slice (bytes per {} ms slice); total mem: all processes",
             sweep.params.delay
         );
     }
     println!(
-        "{:<16} {:>9} {:>5} {:>13} {:>13} {:>13} {:>10} {:>10} {:>10}{}  status",
+        "{:<16} {:>9} {:>5} {:>13} {:>13} {:>13} {:>10} {:>10} {:>10} {:>10}{}  status",
         "model",
         "N",
         "seed",
@@ -41,6 +41,7 @@ pub fn print(sweep: &Sweep, pts: &[Point], todos: &[Todo]) {
         "memory",
         "build",
         "sim",
+        "stats",
         process_columns(r, None)
     );
     let (mut total_s, mut max_mem, mut max_total) = (0.0, 0.0f64, 0.0f64);
@@ -49,12 +50,12 @@ pub fn print(sweep: &Sweep, pts: &[Point], todos: &[Todo]) {
         match estimate_on(pt.model, &sweep.params_of(pt), pt.threads, r, &sweep.machine) {
             Ok(c) => {
                 if *todo != Todo::Reuse {
-                    total_s += c.build_s + c.sim_s;
+                    total_s += c.build_s + c.sim_s + c.stats_s;
                     max_mem = max_mem.max(c.memory);
                     max_total = max_total.max(c.total_memory);
                 }
                 println!(
-                    "{:<16} {:>9} {:>5} {:>13} {:>13} {:>13} {:>10} {:>10} {:>10}{}  {st}",
+                    "{:<16} {:>9} {:>5} {:>13} {:>13} {:>13} {:>10} {:>10} {:>10} {:>10}{}  {st}",
                     pt.model.name(),
                     c.neurons,
                     pt.seed,
@@ -64,6 +65,7 @@ pub fn print(sweep: &Sweep, pts: &[Point], todos: &[Todo]) {
                     bytes(c.memory),
                     duration(c.build_s),
                     duration(c.sim_s),
+                    duration(c.stats_s),
                     process_columns(r, Some(&c)),
                 )
             }

@@ -280,11 +280,13 @@ impl PointRun<'_> {
         comm::on_root(comm, || write::write_point(&dir, pt.model, &p, &res, stream))?;
         let r = &res.record;
         rep.line(&format!(
-            "{tag}: build {} (est. {}), sim {} (est. {}), rate {:.3}/s, E->E weight {:.2} ± {:.2} pA, peak {} (est. {})",
+            "{tag}: build {} (est. {}), sim {} (est. {}), stats {} (est. {}), rate {:.3}/s, E->E weight {:.2} ± {:.2} pA, peak {} (est. {})",
             duration(r.build_time),
             duration(est.build_s),
             duration(r.sim_time),
             duration(est.sim_s),
+            r.stats_time.map_or("?".into(), duration),
+            duration(est.stats_s),
             r.rate,
             r.weight_all_mean.unwrap_or(f64::NAN),
             r.weight_all_sd.unwrap_or(f64::NAN),

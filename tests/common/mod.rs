@@ -109,7 +109,7 @@ pub fn tmp_files(dir: &Path) -> Vec<PathBuf> {
 pub fn stable_json(path: &Path) -> serde_json::Value {
     let mut v = read_json(path);
     let m = v.as_object_mut().unwrap();
-    for k in ["build_time", "sim_time", "peak_rss_bytes", "phases"] {
+    for k in ["build_time", "sim_time", "stats_time", "peak_rss_bytes", "phases"] {
         assert!(m.remove(k).is_some(), "{} lacks {k}", path.display());
     }
     v
