@@ -2,9 +2,10 @@
 //! excitatory and K_I inhibitory sources uniformly with replacement
 //! (multapses allowed), never itself (redraw), from its own random stream
 //! (seed, Connect, j). Each partition is built independently, in two passes
-//! over its targets (count, then place), so no list of all synapses is
-//! ever held beside the network (see [`build_partition`] and [`Sorted`]
-//! for how the placing pass keeps its writes in cache).
+//! over its targets (count, then place; the sorted placement of large
+//! partitions bounds its counts instead and draws once), so no list of all
+//! synapses is ever held beside the network (see [`build_partition`] and
+//! [`Sorted`] for how the placing pass keeps its writes in cache).
 
 use super::storage::{Network, Partition};
 use crate::params::{Derived, Params};
@@ -80,7 +81,8 @@ pub fn draw_sources(l: &Layout, j: usize, mut f: impl FnMut(usize)) {
 pub struct BuildProgress {
     /// Work done so far, in units of [`WORK_PER_SYNAPSE`] per synapse
     /// (counting one, staging two, placing one: roughly their shares of
-    /// the time), so a build of S synapses ends at 4 S.
+    /// the time; a sorted placement, which does not count, stages for
+    /// three), so a build of S synapses ends at 4 S.
     pub work: AtomicU64,
     /// Set to stop the build; it then returns `None` soon after.
     pub cancel: AtomicBool,
@@ -345,6 +347,8 @@ fn build_partition_with(
             l,
             plan: Plan::new(l.n, n_local, k, 0, bucket_entries),
             n_exc: exc.len(),
+            n_inh: inh.len(),
+            sigmas: CAPACITY_SIGMAS,
         };
         let (pl, st, pl_weights) = sorted.build(targets, &mut work)?;
         return partition((exc, inh), (pl, st, pl_weights), work);
@@ -533,22 +537,34 @@ fn stage_chunk(
     Some(staged)
 }
 
+/// Standard deviations above its expected count that a bucket's stretch
+/// of a sorted placement holds room for. A bucket's count is a sum of
+/// binomials; exceeding this bound has a probability below 1e-20 per
+/// bucket, and a partition where it happens is counted exactly and staged
+/// again (same result).
+const CAPACITY_SIGMAS: f64 = 10.0;
+
 /// A sorted placement of one partition's synapses, for partitions whose
 /// rows and counts per source do not fit in cache. The sources are
 /// grouped in buckets (see [`Plan`]), and the synapses are staged in the
 /// synapse arrays themselves, so the build needs no memory beyond the
-/// network's:
+/// network's and, while it runs, room for 1-2 % more synapses (at
+/// N = 1M):
 ///
-/// 1. count the plastic and static synapses per bucket (a few thousand
-///    counters, in L1: no count per source, whose random increments would
-///    miss the cache at large N);
-/// 2. draw again and write each synapse, as a 32-bit entry, into its
-///    bucket's stretch of the plastic or static targets (a counting sort
-///    by bucket, stable: target order, then draw order within a bucket).
-///    A bucket's stretch is exactly where its sources' rows go;
+/// 1. give each bucket a stretch of the plastic and of the static targets
+///    with room for its expected count of synapses and
+///    [`CAPACITY_SIGMAS`] standard deviations more (from the sizes alone:
+///    the sources are drawn uniformly);
+/// 2. draw every synapse and write it, as a 32-bit entry, into its
+///    bucket's stretch (a counting sort by bucket, stable: target order,
+///    then draw order within a bucket). Should a stretch overflow, count
+///    the synapses per bucket exactly (a few thousand counters, in L1) and
+///    stage again into stretches of exactly that size;
 /// 3. bucket by bucket, sort the stretch by source in cache (a copy, the
-///    row lengths, the rows' offsets, and the entries written back as
-///    local targets, still in target order within each row).
+///    row lengths, the rows' offsets, and the entries written as local
+///    targets, still in target order within each row) into the bucket's
+///    rows, which begin where the rows of the buckets before it end, at
+///    or before the stretch (so the empty room closes up as it goes).
 ///
 /// The plastic weights are allocated afterwards. See
 /// [`SORTED_MIN_COUNT_BYTES`] for where this is faster than staging.
@@ -557,27 +573,37 @@ struct Sorted<'a> {
     plan: Plan,
     /// Excitatory targets of the partition (local targets 0..n_exc).
     n_exc: usize,
+    /// Inhibitory targets of the partition (local targets n_exc..).
+    n_inh: usize,
+    /// Standard deviations of room above each bucket's expected count
+    /// ([`CAPACITY_SIGMAS`]).
+    sigmas: f64,
 }
 
 /// One kind of rows (plastic or static) of a sorted placement, being built.
 struct SortedRows {
-    /// Where each bucket's stretch begins (then: where its next entry goes).
-    starts: Vec<usize>,
-    /// Entries per bucket.
-    lens: Vec<usize>,
+    /// Where each bucket's stretch begins, and (last) the end of the last.
+    begins: Vec<usize>,
+    /// Where each bucket's next staged entry goes.
+    next: Vec<usize>,
+    /// Where the next bucket's rows begin: the entries sorted so far.
+    sorted: usize,
     /// The rows being built.
     csr: Csr,
 }
 
 impl SortedRows {
-    /// Rows of `lens[b]` synapses in bucket b, with room for the offsets
-    /// of `rows` sources.
-    fn new(lens: Vec<usize>, rows: usize) -> Self {
-        let mut starts = lens.clone();
-        let total = prefix(&mut starts);
+    /// Stretches with room for `room[b]` synapses in bucket b, and for the
+    /// offsets of `rows` sources.
+    fn new(room: &[usize], rows: usize) -> Self {
+        let mut begins = room.to_vec();
+        let total = prefix(&mut begins);
+        let next = begins.clone();
+        begins.push(total);
         SortedRows {
-            starts,
-            lens,
+            begins,
+            next,
+            sorted: 0,
             csr: Csr {
                 offsets: Vec::with_capacity(rows + 1),
                 targets: vec![0; total],
@@ -585,42 +611,56 @@ impl SortedRows {
         }
     }
 
-    /// Stage `entry` in bucket `b`.
+    /// Stage `entry` in bucket `b`; false (and nothing written) if its
+    /// stretch is full.
     #[inline(always)]
-    fn stage(&mut self, b: usize, entry: u32) {
-        let i = &mut self.starts[b];
+    fn stage(&mut self, b: usize, entry: u32) -> bool {
+        let i = &mut self.next[b];
+        if *i == self.begins[b + 1] {
+            return false;
+        }
         self.csr.targets[*i] = entry;
         *i += 1;
+        true
+    }
+
+    /// The entries staged in bucket `b`.
+    fn staged(&self, b: usize) -> usize {
+        self.next[b] - self.begins[b]
     }
 
     /// Sort bucket `b`'s stretch (staged) into the rows of its `sources`
-    /// sources of this kind (the first is its first source); `copy` and
-    /// `fill` are scratch space.
+    /// sources of this kind (the first is its first source), right after
+    /// the rows of the buckets before it; `copy` and `fill` are scratch
+    /// space.
     fn sort_bucket(&mut self, plan: &Plan, b: usize, sources: usize, copy: &mut Vec<u32>, fill: &mut [usize]) {
-        // the bucket's stretch: `starts[b]` has moved to its end
-        let stretch = self.starts[b] - self.lens[b]..self.starts[b];
         copy.clear();
-        copy.extend_from_slice(&self.csr.targets[stretch.clone()]);
+        copy.extend_from_slice(&self.csr.targets[self.begins[b]..self.next[b]]);
         let fill = &mut fill[..sources];
         fill.fill(0);
         for &e in copy.iter() {
             fill[plan.unpack(e).0] += 1;
         }
-        let mut at = stretch.start;
+        // at or before the stretch: overwrites only what has been copied or sorted
+        let mut at = self.sorted;
         for f in fill.iter_mut() {
             self.csr.offsets.push(at);
             at += std::mem::replace(f, at);
         }
+        let targets = &mut self.csr.targets[..];
         for &e in copy.iter() {
             let (place, local) = plan.unpack(e);
-            self.csr.targets[fill[place]] = local;
+            targets[fill[place]] = local;
             fill[place] += 1;
         }
+        self.sorted = at;
     }
 
-    /// The finished rows.
+    /// The finished rows (the room left over returned to the allocator).
     fn finish(mut self) -> Csr {
-        self.csr.offsets.push(self.csr.targets.len());
+        self.csr.targets.truncate(self.sorted);
+        self.csr.targets.shrink_to_fit();
+        self.csr.offsets.push(self.sorted);
         self.csr
     }
 }
@@ -635,27 +675,76 @@ impl Sorted<'_> {
     /// The partition's plastic and static rows and plastic weights.
     fn build(&self, targets: impl Iterator<Item = usize> + Clone, work: &mut Work<'_>) -> Option<(Csr, Csr, Vec<f64>)> {
         let (l, plan) = (self.l, &self.plan);
-        let (pl_lens, st_lens) = self.count(targets.clone(), work)?;
-        let mut pl = SortedRows::new(pl_lens, l.n_e);
-        let mut st = SortedRows::new(st_lens, l.n);
-        self.stage(targets, (&mut pl, &mut st), work)?;
+        let k = (l.k_e + l.k_i) as u64;
+        let (pl_room, st_room) = self.room();
+        let mut pl = SortedRows::new(&pl_room, l.n_e);
+        let mut st = SortedRows::new(&st_room, l.n);
+        // the pass that counts is skipped: staging does its share of the work
+        if !self.stage(targets.clone(), (&mut pl, &mut st), 3 * k, work)? {
+            let (pl_lens, st_lens) = self.count(targets.clone(), work)?;
+            (pl, st) = (SortedRows::new(&pl_lens, l.n_e), SortedRows::new(&st_lens, l.n));
+            let staged = self.stage(targets, (&mut pl, &mut st), 0, work)?;
+            assert!(staged, "exact counts leave room for every synapse");
+        }
         let width = (1usize << plan.shift).min(l.n.max(1));
         let (mut copy, mut fill) = (Vec::new(), vec![0usize; width]);
         for b in 0..plan.buckets {
             let first = (b << plan.shift).min(l.n);
             let sources = first..(first + width).min(l.n);
             let excitatory = first.min(l.n_e)..sources.end.min(l.n_e);
+            let staged = pl.staged(b) + st.staged(b);
             pl.sort_bucket(plan, b, excitatory.len(), &mut copy, &mut fill);
             st.sort_bucket(plan, b, sources.len(), &mut copy, &mut fill);
-            if !work.done((pl.lens[b] + st.lens[b]) as u64) {
+            if !work.done(staged as u64) {
                 return None;
             }
         }
-        let weights = vec![l.w_exc; pl.csr.targets.len()];
-        Some((pl.finish(), st.finish(), weights))
+        let (pl, st) = (pl.finish(), st.finish());
+        let weights = vec![l.w_exc; pl.targets.len()];
+        Some((pl, st, weights))
     }
 
-    /// Pass 1: the plastic and the static synapses per bucket.
+    /// Room per bucket (plastic, static): the expected count of synapses
+    /// from its sources onto this partition's targets, and `sigmas`
+    /// standard deviations more. Each of a target's draws from a
+    /// population of m neurons picks one of them uniformly, one of the
+    /// m - 1 others where the target is one of them; the bound assumes the
+    /// latter everywhere, and the variance of a sum of binomials is at
+    /// most its mean.
+    fn room(&self) -> (Vec<usize>, Vec<usize>) {
+        let (l, plan) = (self.l, &self.plan);
+        let (n_e, n_i) = (l.n_e as f64, (l.n - l.n_e) as f64);
+        let (exc, inh) = (self.n_exc as f64, self.n_inh as f64);
+        let (k_e, k_i) = (l.k_e as f64, l.k_i as f64);
+        // the chance that one draw from a population of m picks one of w sources
+        let chance = |w: usize, m: f64| if w == 0 { 0.0 } else { w as f64 / (m - 1.0).max(1.0) };
+        let room = |mean: f64, most: f64| {
+            let r = if mean > 0.0 {
+                mean + self.sigmas * mean.sqrt() + 32.0
+            } else {
+                0.0
+            };
+            r.clamp(0.0, most).ceil() as usize
+        };
+        let mut pl = Vec::with_capacity(plan.buckets);
+        let mut st = Vec::with_capacity(plan.buckets);
+        for b in 0..plan.buckets {
+            let first = (b << plan.shift).min(l.n);
+            let end = (first + (1 << plan.shift)).min(l.n);
+            let e = end.min(l.n_e) - first.min(l.n_e);
+            let i = (end - first) - e;
+            let (pe, pi) = (chance(e, n_e), chance(i, n_i));
+            pl.push(room(exc * k_e * pe, exc * k_e));
+            st.push(room(
+                inh * k_e * pe + (exc + inh) * k_i * pi,
+                (exc + inh) * k_i + inh * k_e,
+            ));
+        }
+        (pl, st)
+    }
+
+    /// Count the plastic and the static synapses per bucket exactly (no
+    /// work reported: the work was counted by the staging that overflowed).
     fn count(&self, targets: impl Iterator<Item = usize>, work: &mut Work<'_>) -> Option<(Vec<usize>, Vec<usize>)> {
         let (l, plan) = (self.l, &self.plan);
         let mut pl = vec![0usize; plan.buckets];
@@ -669,22 +758,26 @@ impl Sorted<'_> {
                 };
                 counts[plan.bucket(s)] += 1;
             });
-            if !work.done((l.k_e + l.k_i) as u64) {
+            if !work.done(0) {
                 return None;
             }
         }
         Some((pl, st))
     }
 
-    /// Pass 2: every synapse, drawn again, into its bucket's stretch of
-    /// the plastic or static targets.
+    /// Draw every synapse and write it into its bucket's stretch of the
+    /// plastic or static targets, reporting `units` of work per target;
+    /// `Some(false)` if a stretch overflowed (the staging is then
+    /// incomplete), `None` if the build was cancelled.
     fn stage(
         &self,
         targets: impl Iterator<Item = usize>,
         (pl, st): (&mut SortedRows, &mut SortedRows),
+        units: u64,
         work: &mut Work<'_>,
-    ) -> Option<()> {
+    ) -> Option<bool> {
         let (l, plan) = (self.l, &self.plan);
+        let mut fits = true;
         for (local, j) in targets.enumerate() {
             draw_sources(l, j, |s| {
                 let rows = if self.plastic(s, local as u32) {
@@ -692,13 +785,16 @@ impl Sorted<'_> {
                 } else {
                     &mut *st
                 };
-                rows.stage(plan.bucket(s), plan.entry(s, local as u32));
+                fits &= rows.stage(plan.bucket(s), plan.entry(s, local as u32));
             });
-            if !work.done(2 * (l.k_e + l.k_i) as u64) {
+            if !fits {
+                return Some(false);
+            }
+            if !work.done(units) {
                 return None;
             }
         }
-        Some(())
+        Some(true)
     }
 }
 
@@ -893,6 +989,33 @@ mod tests {
                     assert_eq!(p.pl_weights.len(), n_pl);
                     assert!(p.pl_weights.iter().all(|&w| w == l.w_exc));
                 }
+                // sorted with too little room (a stretch overflows and the
+                // buckets are counted exactly), just enough, or plenty
+                for sigmas in [-100.0, 0.0, CAPACITY_SIGMAS] {
+                    for bucket_entries in [5, BUCKET_ENTRIES] {
+                        let n_local = exc.len() + inh.len();
+                        let sorted = Sorted {
+                            l: &l,
+                            plan: Plan::new(l.n, n_local, k_e + k_i, 0, bucket_entries),
+                            n_exc: exc.len(),
+                            n_inh: inh.len(),
+                            sigmas,
+                        };
+                        let prog = BuildProgress::default();
+                        let mut work = Work {
+                            prog: &prog,
+                            pending: 0,
+                        };
+                        let (pl, st, w) = sorted
+                            .build(exc.clone().chain(inh.clone()), &mut work)
+                            .expect("not cancelled");
+                        assert_eq!(pl.targets, flat(&pl_rows), "{sigmas} {bucket_entries}");
+                        assert_eq!(st.targets, flat(&st_rows), "{sigmas} {bucket_entries}");
+                        assert_eq!(pl.offsets, offsets(&pl_rows), "{sigmas} {bucket_entries}");
+                        assert_eq!(st.offsets, offsets(&st_rows), "{sigmas} {bucket_entries}");
+                        assert_eq!(w.len(), n_pl);
+                    }
+                }
             }
         }
     }
@@ -928,6 +1051,41 @@ mod tests {
         assert_eq!((wide.shift, wide.target_bits), (10, 19));
         let narrow = Plan::new(10_000_000, 5_000_000, 1, 0, BUCKET_ENTRIES);
         assert_eq!((narrow.shift, narrow.target_bits), (9, 23));
+    }
+
+    #[test]
+    fn sorted_room_covers_the_expected_counts_and_little_more() {
+        // the model's network at N = 1M, one of two partitions: every
+        // bucket's room lies above its count, by at most 2 % in all
+        let l = Layout {
+            n: 1_000_000,
+            n_e: 800_000,
+            k_e: 1000,
+            k_i: 250,
+            ..layout()
+        };
+        let (exc, inh) = split(l.n, l.n_e, 2)[0].clone();
+        let sorted = Sorted {
+            l: &l,
+            plan: Plan::new(l.n, exc.len() + inh.len(), 1250, 0, BUCKET_ENTRIES),
+            n_exc: exc.len(),
+            n_inh: inh.len(),
+            sigmas: CAPACITY_SIGMAS,
+        };
+        let (pl, st) = sorted.room();
+        let (n_pl, n_st) = (exc.len() * 1000, inh.len() * 1000 + (exc.len() + inh.len()) * 250);
+        let (room_pl, room_st) = (pl.iter().sum::<usize>(), st.iter().sum::<usize>());
+        assert!(room_pl > n_pl && room_pl < n_pl + n_pl / 50, "{room_pl} vs {n_pl}");
+        assert!(room_st > n_st && room_st < n_st + n_st / 50, "{room_st} vs {n_st}");
+        // a bucket of 1024 E sources expects 400000 * 1000 * 1024 / 799999 plastic synapses
+        let mean: f64 = 400_000.0 * 1000.0 * 1024.0 / 799_999.0;
+        assert!(
+            (pl[0] as f64 - (mean + 10.0 * mean.sqrt() + 32.0)).abs() < 1.0,
+            "{}",
+            pl[0]
+        );
+        // past the E sources a bucket holds no plastic synapses
+        assert_eq!(pl[pl.len() - 1], 0);
     }
 
     #[test]
