@@ -204,8 +204,9 @@ impl Machine {
             // the share of b this run paid, at each neuron's mean spike count events / (N K)
             let share = event_share(s.model, s.events as f64 / (s.n as f64 * p.K as f64));
             let event = speedup * s.deliver / s.events as f64 / slow / (b * share);
-            let build = (syn_bytes <= calib::WARM_BYTES && s.synapses > 0)
-                .then(|| speedup * s.build_time / s.synapses as f64 / build_s_per_synapse(s.synapses as f64 / parts));
+            let build = (syn_bytes <= calib::WARM_BYTES && s.synapses > 0).then(|| {
+                speedup * s.build_time / s.synapses as f64 / build_s_per_synapse(&p, &d, s.synapses as f64 / parts)
+            });
             fitted.push(Fitted {
                 model: s.model.name().into(),
                 n: s.n,

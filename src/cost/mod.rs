@@ -24,7 +24,8 @@
 //!
 //! Time (wall seconds): build = [`calib::BUILD_S_PER_SYNAPSE`] * synapses /
 //! thread speed-up (times [`calib::DIRECT_BUILD_SHARE`] where partitions are
-//! small enough to be placed directly) + [`calib::TOUCH_S_PER_BYTE`] * (synapse bytes -
+//! small enough to be placed directly, [`calib::SORTED_BUILD_SHARE`] where
+//! they are sorted) + [`calib::TOUCH_S_PER_BYTE`] * (synapse bytes -
 //! [`calib::WARM_BYTES`], if positive: first touch of fresh memory);
 //! sim = (a * N * T + b * f * N * rate * K * T) / thread speed-up * slowdown per
 //! model (a: neuron update incl. Poisson drive, per neuron and simulated
@@ -120,7 +121,7 @@ pub mod calib {
     pub const MEM_MARGIN: f64 = 1.15;
     /// Build (create and connect) time per synapse, one thread (s), of a
     /// partition placed through the staging buffer (more than
-    /// [`crate::network::build::DIRECT_MAX`] synapses).
+    /// [`crate::network::build::DIRECT_MAX`] synapses, N up to 436907).
     pub const BUILD_S_PER_SYNAPSE: f64 = 11.5e-9;
     /// The share of [`BUILD_S_PER_SYNAPSE`] a synapse costs in a partition
     /// small enough to be placed directly (its rows stay in cache). Measured
@@ -129,6 +130,16 @@ pub mod calib {
     /// directly) against 13.5 ns at N = 7500-13750 (staged); on the first
     /// machine N = 5000 against 12500 gave 0.75.
     pub const DIRECT_BUILD_SHARE: f64 = 0.76;
+    /// The share of [`BUILD_S_PER_SYNAPSE`] a synapse costs in a partition
+    /// that is sorted (`network::build::sorts`: N above 436907), which
+    /// draws its synapses once. Fitted on the second machine (2026-12-03,
+    /// 14:10, 2 threads, with `scaling calibrate`'s factors of 13:25) to
+    /// builds at N = 600000 (7.9, 8.8 s), 700000 (9.3, 11.1, 14.1 s) and
+    /// 1,000,000 (15.0-21.6 s, 14 builds): 0.51, 0.63 and 0.78 per
+    /// point; 0.65 puts each within 30 %, and the builds sorted at
+    /// N = 450000 (6.8-7.7 s) and 500000 (7.9-8.8 s) once the threshold
+    /// moved, against 7.0 s and 8.0 s estimated.
+    pub const SORTED_BUILD_SHARE: f64 = 0.65;
     /// Memory (bytes) a build gets from the OS without first-touch cost
     /// beyond [`BUILD_S_PER_SYNAPSE`]: pages recently freed and still backed.
     /// A property of the machine (on the dev machine, a VM, fresh memory
@@ -306,7 +317,14 @@ fn one_process(model: ModelKind, p: &Params, d: &Derived, threads: usize, machin
         } else {
             0.0
         },
-        build_s: build_s(synapses as f64, synapses as f64 / parts, syn_bytes, speedup, machine),
+        build_s: build_s(
+            (p, d),
+            synapses as f64,
+            synapses as f64 / parts,
+            syn_bytes,
+            speedup,
+            machine,
+        ),
         sim_s: sim_s(model, p, (a, b), n, rate, speedup, syn_bytes / parts),
         stats_s: stats_s(plastic as f64, rate * t_s, speedup, machine),
         processes: 1,
@@ -384,21 +402,32 @@ fn sim_s(
 }
 
 /// The built-in build time per synapse, one thread (s), in partitions of
-/// `per_partition` synapses: less where they are placed directly.
-fn build_s_per_synapse(per_partition: f64) -> f64 {
-    if per_partition <= crate::network::build::DIRECT_MAX as f64 {
-        calib::DIRECT_BUILD_SHARE * calib::BUILD_S_PER_SYNAPSE
+/// `per_partition` synapses of the network of `p`: less where they are
+/// placed directly or sorted.
+fn build_s_per_synapse(p: &Params, d: &Derived, per_partition: f64) -> f64 {
+    let share = if per_partition <= crate::network::build::DIRECT_MAX as f64 {
+        calib::DIRECT_BUILD_SHARE
+    } else if crate::network::build::sorts(p.N, d.N_E) {
+        calib::SORTED_BUILD_SHARE
     } else {
-        calib::BUILD_S_PER_SYNAPSE
-    }
+        1.0
+    };
+    share * calib::BUILD_S_PER_SYNAPSE
 }
 
 /// Build time (s) of `synapses` synapses in partitions of `per_partition`,
 /// taking `bytes` of memory, on `speedup` threads' worth of cores of
 /// `machine`: drawing and placing them, and touching the memory beyond
 /// what the OS hands out warm.
-fn build_s(synapses: f64, per_partition: f64, bytes: f64, speedup: f64, machine: &Machine) -> f64 {
-    machine.build * build_s_per_synapse(per_partition) * synapses / speedup
+fn build_s(
+    (p, d): (&Params, &Derived),
+    synapses: f64,
+    per_partition: f64,
+    bytes: f64,
+    speedup: f64,
+    machine: &Machine,
+) -> f64 {
+    machine.build * build_s_per_synapse(p, d, per_partition) * synapses / speedup
         + machine.touch_s_per_byte * (bytes - calib::WARM_BYTES).max(0.0)
 }
 
@@ -524,7 +553,14 @@ fn distribute(
     // the largest process's partitions (the first: one per thread, at most
     // one per neuron)
     let parts = partitions(p, threads);
-    c.build_s = build_s(synapses as f64, synapses as f64 / parts, syn_bytes, speedup, machine);
+    c.build_s = build_s(
+        (p, d),
+        synapses as f64,
+        synapses as f64 / parts,
+        syn_bytes,
+        speedup,
+        machine,
+    );
     c.sim_s = sim_s(model, p, (a, b), own, c.rate, speedup, syn_bytes / parts);
     c.stats_s = stats_s(n_e as f64 * d.K_E as f64, c.rate * p.T / 1000.0, speedup, machine);
     c.exchange = exchange(p, d, c.rate, own);
@@ -826,6 +862,18 @@ mod tests {
             "{direct} vs {staged}"
         );
         assert_eq!(per_synapse(1250).to_bits(), direct.to_bits());
+        // sorted from N = 436908 on (before the first touch, which starts
+        // beyond the warm memory, so on one thread: less than that)
+        let sorted = |n: usize| {
+            let p = Params {
+                N: n,
+                ..Params::default()
+            };
+            assert!(crate::network::build::sorts(n, p.derive().unwrap().N_E) == (n > 436_907));
+            build_s_per_synapse(&p, &p.derive().unwrap(), 1e8) / calib::BUILD_S_PER_SYNAPSE
+        };
+        assert_eq!(sorted(436_907), 1.0);
+        assert_eq!(sorted(436_908), calib::SORTED_BUILD_SHARE);
     }
 
     #[test]
@@ -837,7 +885,9 @@ mod tests {
         };
         let syn = 12.0 * 8e8 + 4.0 * 4.5e8;
         let c = estimate(ModelKind::IgnoreAndFire, &p, 1).unwrap();
-        let build = calib::BUILD_S_PER_SYNAPSE * 1.25e9 + calib::TOUCH_S_PER_BYTE * (syn - calib::WARM_BYTES);
+        // its one partition is sorted
+        let build = calib::SORTED_BUILD_SHARE * calib::BUILD_S_PER_SYNAPSE * 1.25e9
+            + calib::TOUCH_S_PER_BYTE * (syn - calib::WARM_BYTES);
         assert_eq!(c.build_s.to_bits(), build.to_bits());
         let cal = ModelKind::IgnoreAndFire.info().cost;
         let slow = 1.0 + cal.slowdown_per_doubling * (syn / calib::CACHE_BYTES).log2();

@@ -108,15 +108,25 @@ const MIN_STAGING: usize = 1 << 20;
 
 /// Counts per source (4 bytes each, for every source) above which a
 /// partition too large to be placed directly is sorted ([`Sorted`])
-/// rather than staged after counting every row: above N = 582542 in the
+/// rather than staged after counting every row: above N = 436907 in the
 /// model's network (N_E = 0.8 N).
-/// Measured against staging (2026-12-03, second machine): 0.90x the build
-/// time at N = 700000 on one thread; at N = 1,000,000 on two, 0.82x
-/// (median of three alternating pairs) and 0.88x (median of seven more,
-/// 0.66-1.10x pair by pair, a noisy stretch); 1.14x at N = 200000 and
-/// 1.22x at N = 12500 on one thread, where the counts fit in L2;
-/// N = 400000 within the noise.
-pub const SORTED_MIN_COUNT_BYTES: usize = 4 << 20;
+/// Measured against staging (2026-12-03, second machine), when sorting
+/// still counted first: 0.90x the build time at N = 700000 on one thread;
+/// at N = 1,000,000 on two, 0.82x (median of three alternating pairs) and
+/// 0.88x (median of seven more, 0.66-1.10x pair by pair, a noisy
+/// stretch); 1.14x at N = 200000 and 1.22x at N = 12500 on one thread,
+/// where the counts fit in L2. Once sorting drew only once (same day,
+/// 14:17-14:21, two threads, three alternating pairs each, medians):
+/// 0.87x at N = 450000 and 0.88x at 500000, 1.23x at 400000 and 0.98x at
+/// 200000; the threshold moved from 4 MiB (N = 582542) to 3 MiB.
+pub const SORTED_MIN_COUNT_BYTES: usize = 3 << 20;
+
+/// Whether a partition of a network of `n` neurons (`n_e` excitatory) is
+/// sorted ([`Sorted`]) when it is too large to be placed directly: when
+/// its counts per source would exceed [`SORTED_MIN_COUNT_BYTES`].
+pub fn sorts(n: usize, n_e: usize) -> bool {
+    std::mem::size_of::<u32>() * (n_e + n) > SORTED_MIN_COUNT_BYTES
+}
 
 /// Partitions of at most this many synapses are placed directly (their
 /// synapse arrays, 16 MiB of targets, stay in cache while being written):
@@ -145,7 +155,7 @@ impl Placement {
     fn of(l: &Layout, n_pl: usize, n_st: usize) -> Self {
         if n_pl + n_st <= DIRECT_MAX {
             Placement::Direct
-        } else if std::mem::size_of::<u32>() * (l.n_e + l.n) > SORTED_MIN_COUNT_BYTES {
+        } else if sorts(l.n, l.n_e) {
             Placement::Sorted {
                 bucket_entries: BUCKET_ENTRIES,
             }
@@ -1103,8 +1113,8 @@ mod tests {
         };
         assert_eq!(of(6250, 2), Placement::Direct);
         assert!(matches!(of(12500, 2), Placement::Staged { .. }));
-        assert!(matches!(of(500_000, 2), Placement::Staged { .. }));
-        assert!(matches!(of(600_000, 2), Placement::Sorted { .. }));
+        assert!(matches!(of(400_000, 2), Placement::Staged { .. }));
+        assert!(matches!(of(450_000, 2), Placement::Sorted { .. }));
         assert!(matches!(of(1_000_000, 2), Placement::Sorted { .. }));
     }
 
