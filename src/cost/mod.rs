@@ -135,7 +135,7 @@ pub mod calib {
     /// draws its synapses once. Fitted on the second machine (2026-12-03,
     /// 14:10, 2 threads, with `scaling calibrate`'s factors of 13:25) to
     /// builds at N = 600000 (7.9, 8.8 s), 700000 (9.3, 11.1, 14.1 s) and
-    /// 1,000,000 (15.0-21.6 s, 14 builds): 0.51, 0.63 and 0.78 per
+    /// 1,000,000 (15.0-21.6 s, 15 builds): 0.51, 0.63 and 0.78 per
     /// point; 0.65 puts each within 30 %, and the builds sorted at
     /// N = 450000 (6.8-7.7 s) and 500000 (7.9-8.8 s) once the threshold
     /// moved, against 7.0 s and 8.0 s estimated.
