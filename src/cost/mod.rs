@@ -317,14 +317,7 @@ fn one_process(model: ModelKind, p: &Params, d: &Derived, threads: usize, machin
         } else {
             0.0
         },
-        build_s: build_s(
-            (p, d),
-            synapses as f64,
-            synapses as f64 / parts,
-            syn_bytes,
-            speedup,
-            machine,
-        ),
+        build_s: build_s((p, d), synapses as f64, parts, syn_bytes, speedup, machine),
         sim_s: sim_s(model, p, (a, b), n, rate, speedup, syn_bytes / parts),
         stats_s: stats_s(plastic as f64, rate * t_s, speedup, machine),
         processes: 1,
@@ -415,19 +408,12 @@ fn build_s_per_synapse(p: &Params, d: &Derived, per_partition: f64) -> f64 {
     share * calib::BUILD_S_PER_SYNAPSE
 }
 
-/// Build time (s) of `synapses` synapses in partitions of `per_partition`,
-/// taking `bytes` of memory, on `speedup` threads' worth of cores of
-/// `machine`: drawing and placing them, and touching the memory beyond
-/// what the OS hands out warm.
-fn build_s(
-    (p, d): (&Params, &Derived),
-    synapses: f64,
-    per_partition: f64,
-    bytes: f64,
-    speedup: f64,
-    machine: &Machine,
-) -> f64 {
-    machine.build * build_s_per_synapse(p, d, per_partition) * synapses / speedup
+/// Build time (s) of `synapses` synapses of the network of `p` in `parts`
+/// partitions, taking `bytes` of memory, on `speedup` threads' worth of
+/// cores of `machine`: drawing and placing them, and touching the memory
+/// beyond what the OS hands out warm.
+fn build_s((p, d): (&Params, &Derived), synapses: f64, parts: f64, bytes: f64, speedup: f64, machine: &Machine) -> f64 {
+    machine.build * build_s_per_synapse(p, d, synapses / parts) * synapses / speedup
         + machine.touch_s_per_byte * (bytes - calib::WARM_BYTES).max(0.0)
 }
 
@@ -553,14 +539,7 @@ fn distribute(
     // the largest process's partitions (the first: one per thread, at most
     // one per neuron)
     let parts = partitions(p, threads);
-    c.build_s = build_s(
-        (p, d),
-        synapses as f64,
-        synapses as f64 / parts,
-        syn_bytes,
-        speedup,
-        machine,
-    );
+    c.build_s = build_s((p, d), synapses as f64, parts, syn_bytes, speedup, machine);
     c.sim_s = sim_s(model, p, (a, b), own, c.rate, speedup, syn_bytes / parts);
     c.stats_s = stats_s(n_e as f64 * d.K_E as f64, c.rate * p.T / 1000.0, speedup, machine);
     c.exchange = exchange(p, d, c.rate, own);
