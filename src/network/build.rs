@@ -753,8 +753,11 @@ impl Sorted<'_> {
         (pl, st)
     }
 
-    /// Count the plastic and the static synapses per bucket exactly (no
-    /// work reported: the work was counted by the staging that overflowed).
+    /// Count the plastic and the static synapses per bucket exactly, for
+    /// a staging that overflowed. It and the staging after it report no
+    /// work (the progress then ends short of its total, in a case that
+    /// practically never happens), and a cancellation is noticed when the
+    /// buckets are sorted.
     fn count(&self, targets: impl Iterator<Item = usize>, work: &mut Work<'_>) -> Option<(Vec<usize>, Vec<usize>)> {
         let (l, plan) = (self.l, &self.plan);
         let mut pl = vec![0usize; plan.buckets];
