@@ -163,8 +163,8 @@ impl<F: FnMut(Stage) -> bool> ModelVisitor for Simulate<'_, '_, F> {
         // the slowest process's times: every process waits for it at the end
         let mut times = [build_time, sim_time, stats_time];
         comm.max_f64(&mut times);
-        [record.build_time, record.sim_time] = [times[0], times[1]];
-        record.stats_time = Some(times[2]);
+        let [build_time, sim_time, stats_time] = times;
+        (record.build_time, record.sim_time, record.stats_time) = (build_time, sim_time, Some(stats_time));
         let peak = crate::host::peak_rss_bytes().unwrap_or(0);
         let (mut max, mut sum) = ([peak as f64], [peak]);
         comm.max_f64(&mut max);

@@ -691,7 +691,7 @@ impl Sorted<'_> {
         let mut st = SortedRows::new(&st_room, l.n);
         // the pass that counts is skipped: staging does its share of the work
         if !self.stage(targets.clone(), (&mut pl, &mut st), 3 * k, work)? {
-            let (pl_lens, st_lens) = self.count(targets.clone(), work)?;
+            let (pl_lens, st_lens) = self.count(targets.clone());
             (pl, st) = (SortedRows::new(&pl_lens, l.n_e), SortedRows::new(&st_lens, l.n));
             let staged = self.stage(targets, (&mut pl, &mut st), 0, work)?;
             assert!(staged, "exact counts leave room for every synapse");
@@ -758,7 +758,7 @@ impl Sorted<'_> {
     /// work (the progress then ends short of its total, in a case that
     /// practically never happens), and a cancellation is noticed when the
     /// buckets are sorted.
-    fn count(&self, targets: impl Iterator<Item = usize>, work: &mut Work<'_>) -> Option<(Vec<usize>, Vec<usize>)> {
+    fn count(&self, targets: impl Iterator<Item = usize>) -> (Vec<usize>, Vec<usize>) {
         let (l, plan) = (self.l, &self.plan);
         let mut pl = vec![0usize; plan.buckets];
         let mut st = vec![0usize; plan.buckets];
@@ -771,11 +771,8 @@ impl Sorted<'_> {
                 };
                 counts[plan.bucket(s)] += 1;
             });
-            if !work.done(0) {
-                return None;
-            }
         }
-        Some((pl, st))
+        (pl, st)
     }
 
     /// Draw every synapse and write it into its bucket's stretch of the

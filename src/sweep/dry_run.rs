@@ -1,8 +1,9 @@
 //! `--dry-run`: the plan of a sweep, printed and nothing else done: per
 //! point its size, estimated memory and time, and what a run would do with
 //! it; then the totals. With `--processes R` (R > 1) the plan is that of
-//! one network spread over R processes: memory, build, sim and statistics per process,
-//! and the synapses, CSR offsets, total memory and spike exchange besides.
+//! one network spread over R processes: memory, build, sim and statistics
+//! per process, and the synapses, CSR offsets, total memory and spike
+//! exchange besides.
 
 use super::resume::Todo;
 use crate::config::Sweep;
@@ -13,9 +14,9 @@ use crate::units::{bytes, duration};
 
 /// Print the plan of `sweep` to stdout: per point neurons, synapses
 /// (plastic, static, total), estimated peak memory, build, sim and weight
-/// statistics time (per process), the per-process columns of [`process_columns`] when
-/// `sweep.processes` > 1, and what a run would do with it (`todos[k]` of
-/// point k); then the totals. Writes nothing.
+/// statistics time (per process), the per-process columns of
+/// [`process_columns`] when `sweep.processes` > 1, and what a run would do
+/// with it (`todos[k]` of point k); then the totals. Writes nothing.
 pub fn print(sweep: &Sweep, pts: &[Point], todos: &[Todo]) {
     let r = sweep.processes;
     let mut counts: Vec<usize> = pts.iter().map(|p| p.threads).collect();
