@@ -1,5 +1,6 @@
-//! The instruction set, detected once, and the one platform-specific
-//! helper outside a kernel family (prefetch). A leaf: it knows no domain.
+//! The instruction set, detected once, and the platform-specific helpers
+//! outside a kernel family (prefetch, streaming stores). A leaf: it knows
+//! no domain.
 //!
 //! Each kernel family lives in a `simd/` folder beside the domain code it
 //! serves, one file per instruction set beside the portable one, and is
@@ -92,9 +93,60 @@ pub fn prefetch<T>(x: Option<&T>) {
     let _ = x;
 }
 
+/// Entries of one 64-byte cache line of 32-bit values.
+pub const LINE_U32: usize = 16;
+
+/// Write one cache line of 32-bit values to `dst`, around the caches
+/// where the platform can (x86-64 non-temporal stores, when `dst` is
+/// 16-byte aligned; a plain copy otherwise). The write becomes visible to
+/// other threads, and ordered with the plain stores around it, only after
+/// [`stream_fence`].
+#[inline(always)]
+pub fn stream_line(dst: &mut [u32; LINE_U32], src: &[u32; LINE_U32]) {
+    #[cfg(target_arch = "x86_64")]
+    if (dst.as_ptr() as usize).is_multiple_of(16) {
+        use std::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_stream_si128};
+        let (d, s) = (dst.as_mut_ptr().cast::<__m128i>(), src.as_ptr().cast::<__m128i>());
+        // SAFETY: SSE2 is part of x86-64; both arrays hold 64 bytes, four
+        // 16-byte pieces, and `d` is 16-byte aligned (checked above)
+        unsafe {
+            for k in 0..4 {
+                _mm_stream_si128(d.add(k), _mm_loadu_si128(s.add(k)));
+            }
+        }
+        return;
+    }
+    *dst = *src;
+}
+
+/// Order every [`stream_line`] before it with the stores after it (and
+/// make them visible to the thread that joins this one).
+#[inline]
+pub fn stream_fence() {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE is part of x86-64; a fence has no operands
+    unsafe {
+        std::arch::x86_64::_mm_sfence()
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_streamed_line_is_written_aligned_or_not() {
+        let src: [u32; LINE_U32] = std::array::from_fn(|i| i as u32 * 7 + 1);
+        let mut buf = [0u32; 3 * LINE_U32];
+        for start in 0..4 {
+            buf.fill(0);
+            let dst: &mut [u32; LINE_U32] = (&mut buf[start..start + LINE_U32]).try_into().unwrap();
+            stream_line(dst, &src);
+            stream_fence();
+            assert_eq!(&buf[start..start + LINE_U32], &src);
+            assert!(buf[..start].iter().chain(&buf[start + LINE_U32..]).all(|&x| x == 0));
+        }
+    }
 
     #[test]
     fn detection_is_consistent() {
