@@ -99,7 +99,8 @@ pub fn cpu_model() -> String {
 }
 
 /// Time to touch fresh memory for the first time (s per byte): `bytes`
-/// are allocated zeroed (the OS maps them lazily), one byte per 4 KiB
+/// are allocated zeroed (the OS maps them lazily) and asked for huge pages
+/// as the synapse arrays are ([`advise_huge_pages`]), one byte per 4 KiB
 /// page is written, and the memory is freed. That is the page faults and
 /// the kernel's zeroing a large build pays once per byte of its synapse
 /// arrays.
@@ -107,6 +108,7 @@ pub fn touch_s_per_byte(bytes: usize) -> f64 {
     let bytes = bytes.max(1 << 20);
     let tic = std::time::Instant::now();
     let mut v = vec![0u8; bytes];
+    advise_huge_pages(&v);
     for i in (0..bytes).step_by(4096) {
         v[i] = 1;
     }
