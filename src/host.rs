@@ -60,6 +60,24 @@ pub fn advise_huge_pages<T>(mem: &[T]) {
     let _ = mem;
 }
 
+/// Let a write to a closed pipe end the process quietly, as Unix tools do
+/// (`scaling run --dry-run | head -3`), instead of a panic in the first
+/// `print!` after it (Rust ignores SIGPIPE, so the write fails). Does
+/// nothing outside Unix.
+pub fn quiet_broken_pipe() {
+    #[cfg(unix)]
+    {
+        const SIGPIPE: std::ffi::c_int = 13;
+        const SIG_DFL: usize = 0;
+        extern "C" {
+            fn signal(signum: std::ffi::c_int, handler: usize) -> usize;
+        }
+        // SAFETY: restores the default disposition of SIGPIPE (13 on
+        // Linux and macOS); no handler code is installed
+        unsafe { signal(SIGPIPE, SIG_DFL) };
+    }
+}
+
 /// Reset the kernel's peak-RSS mark, so that the next [`peak_rss_bytes`]
 /// covers only what follows (Linux; does nothing elsewhere).
 pub fn reset_peak_rss() {

@@ -2,10 +2,11 @@
 
 use clap::Parser;
 use scaling::cli::{Cli, Command};
-use scaling::{analysis, calibrate, cli, comm, config, sweep};
+use scaling::{analysis, calibrate, cli, comm, config, host, sweep};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    host::quiet_broken_pipe();
     let command = Cli::parse().command;
     // the processes of a run stay together until its outcome is reported
     let processes = matches!(command, Command::Run(_)).then(comm::world);

@@ -206,3 +206,19 @@ fn estimated_after(line: &str, key: &str) -> bool {
             .is_some_and(|(value, est)| !value.is_empty() && !value.contains(',') && est.contains(')'))
     })
 }
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    // `scaling run --dry-run | head -1`, the reader gone before the plan is
+    // printed: the process ends as Unix tools do, without a panic
+    let mut child = common::scaling()
+        .args(["run", "--dry-run"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+}
