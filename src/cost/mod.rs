@@ -760,7 +760,7 @@ mod tests {
         let (syn, offsets) = (12.0 * 1e7 + 4.0 * 5_625_000.0, 8.0 * (10_001.0 + 12_501.0) * 1.0);
         let spike_bytes = 16.0 * (10_000.0 * rate * t_s) + 16.0 * (n * rate * t_s);
         let sim_peak = syn + offsets + n * (2.0 * 12.0 * 8.0 + 48.0 + 48.0 + 4.0) + spike_bytes;
-        let expect = 15e6 + 1.15 * (syn + 2.0 * offsets).max(sim_peak);
+        let expect = 10e6 + 1.15 * (syn + 2.0 * offsets).max(sim_peak);
         assert_eq!(c.memory.to_bits(), expect.to_bits(), "{} vs {expect}", c.memory);
         // time: one thread, one partition of 142.5 MB of synapses (less than
         // WARM_BYTES and than CACHE_BYTES: no first touch, no slowdown)
