@@ -170,37 +170,30 @@ impl Placement {
     }
 }
 
-/// How staged synapses are grouped: sources into buckets of `1 << shift`
-/// consecutive sources, targets into chunks of `chunk_targets` consecutive
-/// local targets. A sorted placement packs a synapse into one 32-bit
-/// entry: the source's place in its bucket above the local target's
-/// `target_bits` bits.
+/// Sources grouped into buckets of `1 << shift` consecutive sources, as
+/// both the staged and the sorted placement group them. A sorted
+/// placement packs a synapse into one 32-bit entry: the source's place in
+/// its bucket above the local target's `target_bits` bits.
 #[derive(Debug, Clone, Copy)]
-struct Plan {
+struct Buckets {
     shift: u32,
-    buckets: usize,
-    chunk_targets: usize,
-    chunks: usize,
+    /// How many buckets cover all sources.
+    count: usize,
     target_bits: u32,
 }
 
-impl Plan {
-    /// The plan for `n_local` targets of in-degree `k` among `n` sources,
-    /// with a staging buffer of `staging` synapses (at least one target's
-    /// are staged at a time) and buckets of about `bucket_entries` synapses
-    /// (fewer sources where a source's place and a local target would not
-    /// fit in 32 bits).
-    fn new(n: usize, n_local: usize, k: usize, staging: usize, bucket_entries: usize) -> Self {
+impl Buckets {
+    /// Buckets for `n_local` targets of in-degree `k` among `n` sources,
+    /// each holding about `bucket_entries` synapses (fewer sources where a
+    /// source's place and a local target would not fit in 32 bits).
+    fn new(n: usize, n_local: usize, k: usize, bucket_entries: usize) -> Self {
         let per_source = (n_local * k).div_ceil(n.max(1)).max(1);
         let width = (bucket_entries / per_source).max(1);
         let target_bits = usize::BITS - n_local.saturating_sub(1).leading_zeros();
         let shift = (usize::BITS - 1 - width.leading_zeros()).min(32 - target_bits);
-        let chunk_targets = (staging / k.max(1)).max(1);
-        Plan {
+        Buckets {
             shift,
-            buckets: (n >> shift) + 1,
-            chunk_targets,
-            chunks: n_local.div_ceil(chunk_targets).max(1),
+            count: (n >> shift) + 1,
             target_bits,
         }
     }
@@ -226,6 +219,29 @@ impl Plan {
             (e >> self.target_bits) as usize,
             (e & ((1 << self.target_bits) - 1)) as u32,
         )
+    }
+}
+
+/// How a staged placement groups its synapses: sources into [`Buckets`],
+/// targets into chunks of `chunk_targets` consecutive local targets.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    sources: Buckets,
+    chunk_targets: usize,
+    chunks: usize,
+}
+
+impl Plan {
+    /// The plan for `n_local` targets of in-degree `k` among `n` sources,
+    /// with a staging buffer of `staging` synapses (at least one target's
+    /// are staged at a time) and buckets of about `bucket_entries` synapses.
+    fn new(n: usize, n_local: usize, k: usize, staging: usize, bucket_entries: usize) -> Self {
+        let chunk_targets = (staging / k.max(1)).max(1);
+        Plan {
+            sources: Buckets::new(n, n_local, k, bucket_entries),
+            chunk_targets,
+            chunks: n_local.div_ceil(chunk_targets).max(1),
+        }
     }
 }
 
@@ -353,30 +369,21 @@ fn build_partition_with(
     let n_pl = exc.len() * l.k_e;
     let n_st = n_local * k - n_pl;
     let mut work = Work { prog, pending: 0 };
-    if let Placement::Sorted { bucket_entries } = placement {
-        let sorted = Sorted {
+    let rows = match placement {
+        Placement::Sorted { bucket_entries } => Sorted {
             l,
-            plan: Plan::new(l.n, n_local, k, 0, bucket_entries),
+            buckets: Buckets::new(l.n, n_local, k, bucket_entries),
             n_exc: exc.len(),
             n_inh: inh.len(),
             sigmas: CAPACITY_SIGMAS,
-        };
-        let (pl, st, pl_weights) = sorted.build(targets, &mut work)?;
-        return partition((exc, inh), (pl, st, pl_weights), work);
-    }
-    let plan = match placement {
-        Placement::Direct | Placement::Sorted { .. } => None,
+        }
+        .build(targets, &mut work)?,
         Placement::Staged {
             staging,
             bucket_entries,
-        } => Some(Plan::new(l.n, n_local, k, staging, bucket_entries)),
-    };
-    let (pl_count, st_count, per_bucket) = count_rows(l, targets.clone(), plan.as_ref(), &mut work)?;
-    let mut pl = Rows::new(offsets(&pl_count, n_pl));
-    let mut st = Rows::new(offsets(&st_count, n_st));
-    drop((pl_count, st_count));
-    let pl_weights = match (placement, plan) {
-        (Placement::Staged { staging, .. }, Some(plan)) => {
+        } => {
+            let plan = Plan::new(l.n, n_local, k, staging, bucket_entries);
+            let (mut pl, mut st, per_bucket) = counted_rows(l, targets.clone(), Some(&plan), (n_pl, n_st), &mut work)?;
             // a staging buffer holds at least one target's synapses
             let mut staging = vec![0u64; staging.max(k)];
             advise_huge_pages(&staging);
@@ -386,20 +393,40 @@ fn build_partition_with(
                 n_local,
             };
             staged.place(l, targets, &mut staging, (&mut pl, &mut st), &mut work)?;
-            if staging.len() == n_pl {
+            let pl_weights = if staging.len() == n_pl {
                 // the staging buffer becomes the weights, in place
                 staging.into_iter().map(|_| l.w_exc).collect()
             } else {
                 drop(staging);
                 initial_weights(n_pl, l.w_exc)
-            }
+            };
+            (pl.csr, st.csr, pl_weights)
         }
-        _ => {
+        Placement::Direct => {
+            let (mut pl, mut st, _) = counted_rows(l, targets.clone(), None, (n_pl, n_st), &mut work)?;
             place_direct(l, targets, (&mut pl, &mut st), &mut work)?;
-            initial_weights(n_pl, l.w_exc)
+            (pl.csr, st.csr, initial_weights(n_pl, l.w_exc))
         }
     };
-    partition((exc, inh), (pl.csr, st.csr, pl_weights), work)
+    partition((exc, inh), rows, work)
+}
+
+/// Pass 1 ([`count_rows`]) made into empty plastic and static rows of
+/// `n_pl` and `n_st` synapses, and the counts per (chunk, bucket) of a
+/// staged `plan`.
+fn counted_rows(
+    l: &Layout,
+    targets: impl Iterator<Item = usize>,
+    plan: Option<&Plan>,
+    (n_pl, n_st): (usize, usize),
+    work: &mut Work<'_>,
+) -> Option<(Rows, Rows, Vec<usize>)> {
+    let (pl_count, st_count, per_bucket) = count_rows(l, targets, plan, work)?;
+    Some((
+        Rows::new(offsets(&pl_count, n_pl)),
+        Rows::new(offsets(&st_count, n_st)),
+        per_bucket,
+    ))
 }
 
 /// The partition of E targets `exc` and I targets `inh` with the given
@@ -445,12 +472,12 @@ fn count_rows(
     // N = 1,000,000 the two partitions' counts fit in L3)
     let mut pl_count = vec![0u32; l.n_e];
     let mut st_count = vec![0u32; l.n];
-    let mut per_bucket = vec![0usize; plan.map_or(0, |p| p.chunks * p.buckets)];
+    let mut per_bucket = vec![0usize; plan.map_or(0, |p| p.chunks * p.sources.count)];
     for (local, j) in targets.enumerate() {
         let target_is_e = j < l.n_e;
         let mut counts = plan.map(|p| {
             let c = local / p.chunk_targets;
-            (p, &mut per_bucket[c * p.buckets..(c + 1) * p.buckets])
+            (p, &mut per_bucket[c * p.sources.count..(c + 1) * p.sources.count])
         });
         draw_sources(l, j, |s| {
             let count = if target_is_e && s < l.n_e {
@@ -460,7 +487,7 @@ fn count_rows(
             };
             *count = count.wrapping_add(1);
             if let Some((p, counts)) = counts.as_mut() {
-                counts[p.bucket(s)] += 1;
+                counts[p.sources.bucket(s)] += 1;
             }
         });
         if !work.done((l.k_e + l.k_i) as u64) {
@@ -511,7 +538,7 @@ impl Staged<'_> {
     ) -> Option<()> {
         let plan = self.plan;
         for c in 0..plan.chunks {
-            let counts = &self.per_bucket[c * plan.buckets..(c + 1) * plan.buckets];
+            let counts = &self.per_bucket[c * plan.sources.count..(c + 1) * plan.sources.count];
             let chunk = c * plan.chunk_targets..((c + 1) * plan.chunk_targets).min(self.n_local);
             let chunk_targets = targets.clone().enumerate().skip(chunk.start).take(chunk.len());
             let staged = stage_chunk(l, plan, counts, chunk_targets, staging, work)?;
@@ -546,7 +573,7 @@ fn stage_chunk(
     for (local, j) in targets {
         let target_is_e = j < l.n_e;
         draw_sources(l, j, |s| {
-            let p = &mut pos[plan.bucket(s)];
+            let p = &mut pos[plan.sources.bucket(s)];
             staging[*p] = stage(s, local as u32, target_is_e && s < l.n_e);
             *p += 1;
         });
@@ -566,7 +593,7 @@ const CAPACITY_SIGMAS: f64 = 10.0;
 
 /// A sorted placement of one partition's synapses, for partitions whose
 /// rows and counts per source do not fit in cache. The sources are
-/// grouped in buckets (see [`Plan`]), and the synapses are staged in the
+/// grouped in [`Buckets`], and the synapses are staged in the
 /// synapse arrays themselves, so the build needs no memory beyond the
 /// network's and, while it runs, room for 1-2 % more synapses (at
 /// N = 1M):
@@ -602,7 +629,7 @@ const CAPACITY_SIGMAS: f64 = 10.0;
 /// synapses instead of 2^20 were 1.04x and 1.00x, 2^21 0.97x, 2^22 1.11x.
 struct Sorted<'a> {
     l: &'a Layout,
-    plan: Plan,
+    buckets: Buckets,
     /// Excitatory targets of the partition (local targets 0..n_exc).
     n_exc: usize,
     /// Inhibitory targets of the partition (local targets n_exc..).
@@ -731,12 +758,12 @@ impl SortedRows {
     /// [`GROUP_SOURCES`] sources into `scratch`, then each group's into
     /// its sources' rows, a stretch that stays in cache. `scratch` is
     /// reused from bucket to bucket.
-    fn sort_bucket(&mut self, plan: &Plan, b: usize, sources: usize, scratch: &mut Scratch) {
+    fn sort_bucket(&mut self, buckets: &Buckets, b: usize, sources: usize, scratch: &mut Scratch) {
         let stretch = self.begins[b]..self.next[b];
         let fill = &mut scratch.fill[..sources];
         fill.fill(0);
         for &e in &self.csr.targets[stretch.clone()] {
-            fill[plan.unpack(e).0] += 1;
+            fill[buckets.unpack(e).0] += 1;
         }
         // the rows' offsets, at or before the stretch; and where each group begins in `entries`
         let groups = &mut scratch.groups;
@@ -755,14 +782,14 @@ impl SortedRows {
         }
         let entries = &mut scratch.entries[..stretch.len()];
         for &e in &self.csr.targets[stretch] {
-            let g = &mut groups[plan.unpack(e).0 / GROUP_SOURCES];
+            let g = &mut groups[buckets.unpack(e).0 / GROUP_SOURCES];
             entries[*g] = e;
             *g += 1;
         }
         // overwrites only what has been read into `entries` or sorted
         let targets = &mut self.csr.targets[..];
         for &e in entries.iter() {
-            let (place, local) = plan.unpack(e);
+            let (place, local) = buckets.unpack(e);
             targets[fill[place]] = local;
             fill[place] += 1;
         }
@@ -787,7 +814,7 @@ impl Sorted<'_> {
 
     /// The partition's plastic and static rows and plastic weights.
     fn build(&self, targets: impl Iterator<Item = usize> + Clone, work: &mut Work<'_>) -> Option<(Csr, Csr, Vec<f64>)> {
-        let (l, plan) = (self.l, &self.plan);
+        let (l, buckets) = (self.l, &self.buckets);
         let k = (l.k_e + l.k_i) as u64;
         let (pl_room, st_room) = self.room();
         let mut pl = SortedRows::new(&pl_room, l.n_e);
@@ -799,19 +826,19 @@ impl Sorted<'_> {
             let staged = self.stage(targets, (&mut pl, &mut st), 0, work)?;
             assert!(staged, "exact counts leave room for every synapse");
         }
-        let width = (1usize << plan.shift).min(l.n.max(1));
+        let width = (1usize << buckets.shift).min(l.n.max(1));
         let mut scratch = Scratch {
             fill: vec![0; width],
             groups: Vec::with_capacity(width.div_ceil(GROUP_SOURCES)),
             entries: Vec::new(),
         };
-        for b in 0..plan.buckets {
-            let first = (b << plan.shift).min(l.n);
+        for b in 0..buckets.count {
+            let first = (b << buckets.shift).min(l.n);
             let sources = first..(first + width).min(l.n);
             let excitatory = first.min(l.n_e)..sources.end.min(l.n_e);
             let staged = pl.staged(b) + st.staged(b);
-            pl.sort_bucket(plan, b, excitatory.len(), &mut scratch);
-            st.sort_bucket(plan, b, sources.len(), &mut scratch);
+            pl.sort_bucket(buckets, b, excitatory.len(), &mut scratch);
+            st.sort_bucket(buckets, b, sources.len(), &mut scratch);
             if !work.done(staged as u64) {
                 return None;
             }
@@ -829,7 +856,7 @@ impl Sorted<'_> {
     /// latter everywhere, and the variance of a sum of binomials is at
     /// most its mean.
     fn room(&self) -> (Vec<usize>, Vec<usize>) {
-        let (l, plan) = (self.l, &self.plan);
+        let (l, buckets) = (self.l, &self.buckets);
         let (n_e, n_i) = (l.n_e as f64, (l.n - l.n_e) as f64);
         let (exc, inh) = (self.n_exc as f64, self.n_inh as f64);
         let (k_e, k_i) = (l.k_e as f64, l.k_i as f64);
@@ -843,11 +870,11 @@ impl Sorted<'_> {
             };
             r.clamp(0.0, most).ceil() as usize
         };
-        let mut pl = Vec::with_capacity(plan.buckets);
-        let mut st = Vec::with_capacity(plan.buckets);
-        for b in 0..plan.buckets {
-            let first = (b << plan.shift).min(l.n);
-            let end = (first + (1 << plan.shift)).min(l.n);
+        let mut pl = Vec::with_capacity(buckets.count);
+        let mut st = Vec::with_capacity(buckets.count);
+        for b in 0..buckets.count {
+            let first = (b << buckets.shift).min(l.n);
+            let end = (first + (1 << buckets.shift)).min(l.n);
             let e = end.min(l.n_e) - first.min(l.n_e);
             let i = (end - first) - e;
             let (pe, pi) = (chance(e, n_e), chance(i, n_i));
@@ -866,9 +893,9 @@ impl Sorted<'_> {
     /// practically never happens), and a cancellation is noticed when the
     /// buckets are sorted.
     fn count(&self, targets: impl Iterator<Item = usize>) -> (Vec<usize>, Vec<usize>) {
-        let (l, plan) = (self.l, &self.plan);
-        let mut pl = vec![0usize; plan.buckets];
-        let mut st = vec![0usize; plan.buckets];
+        let (l, buckets) = (self.l, &self.buckets);
+        let mut pl = vec![0usize; buckets.count];
+        let mut st = vec![0usize; buckets.count];
         for (local, j) in targets.enumerate() {
             draw_sources(l, j, |s| {
                 let counts = if self.plastic(s, local as u32) {
@@ -876,7 +903,7 @@ impl Sorted<'_> {
                 } else {
                     &mut st
                 };
-                counts[plan.bucket(s)] += 1;
+                counts[buckets.bucket(s)] += 1;
             });
         }
         (pl, st)
@@ -893,7 +920,7 @@ impl Sorted<'_> {
         units: u64,
         work: &mut Work<'_>,
     ) -> Option<bool> {
-        let (l, plan) = (self.l, &self.plan);
+        let (l, buckets) = (self.l, &self.buckets);
         let mut fits = true;
         for (local, j) in targets.enumerate() {
             draw_sources(l, j, |s| {
@@ -902,7 +929,7 @@ impl Sorted<'_> {
                 } else {
                     &mut *st
                 };
-                fits &= rows.stage(plan.bucket(s), plan.entry(s, local as u32));
+                fits &= rows.stage(buckets.bucket(s), buckets.entry(s, local as u32));
             });
             if !fits {
                 stream_fence();
@@ -1115,7 +1142,7 @@ mod tests {
                         let n_local = exc.len() + inh.len();
                         let sorted = Sorted {
                             l: &l,
-                            plan: Plan::new(l.n, n_local, k_e + k_i, 0, bucket_entries),
+                            buckets: Buckets::new(l.n, n_local, k_e + k_i, bucket_entries),
                             n_exc: exc.len(),
                             n_inh: inh.len(),
                             sigmas,
@@ -1151,24 +1178,20 @@ mod tests {
             (1 << 33, (1 << 32) - 1, 1, BUCKET_ENTRIES),
             (5, 1, 3, BUCKET_ENTRIES),
         ] {
-            let plan = Plan::new(n, n_local, k, 0, bucket_entries);
-            assert!(plan.shift + plan.target_bits <= 32, "{plan:?}");
-            assert!(n_local <= 1 << plan.target_bits, "{plan:?}");
-            assert_eq!(plan.buckets, (n >> plan.shift) + 1);
+            let b = Buckets::new(n, n_local, k, bucket_entries);
+            assert!(b.shift + b.target_bits <= 32, "{b:?}");
+            assert!(n_local <= 1 << b.target_bits, "{b:?}");
+            assert_eq!(b.count, (n >> b.shift) + 1);
             for s in [0, 1, n / 3, n - 1] {
                 for local in [0, n_local / 2, n_local - 1] {
-                    let (place, t) = plan.unpack(plan.entry(s, local as u32));
-                    assert_eq!(
-                        ((plan.bucket(s) << plan.shift) + place, t as usize),
-                        (s, local),
-                        "{plan:?}"
-                    );
+                    let (place, t) = b.unpack(b.entry(s, local as u32));
+                    assert_eq!(((b.bucket(s) << b.shift) + place, t as usize), (s, local), "{b:?}");
                 }
             }
         }
-        let wide = Plan::new(1_000_000, 500_000, 1250, 0, BUCKET_ENTRIES);
+        let wide = Buckets::new(1_000_000, 500_000, 1250, BUCKET_ENTRIES);
         assert_eq!((wide.shift, wide.target_bits), (10, 19));
-        let narrow = Plan::new(10_000_000, 5_000_000, 1, 0, BUCKET_ENTRIES);
+        let narrow = Buckets::new(10_000_000, 5_000_000, 1, BUCKET_ENTRIES);
         assert_eq!((narrow.shift, narrow.target_bits), (9, 23));
     }
 
@@ -1186,7 +1209,7 @@ mod tests {
         let (exc, inh) = split(l.n, l.n_e, 2)[0].clone();
         let sorted = Sorted {
             l: &l,
-            plan: Plan::new(l.n, exc.len() + inh.len(), 1250, 0, BUCKET_ENTRIES),
+            buckets: Buckets::new(l.n, exc.len() + inh.len(), 1250, BUCKET_ENTRIES),
             n_exc: exc.len(),
             n_inh: inh.len(),
             sigmas: CAPACITY_SIGMAS,
