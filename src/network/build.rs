@@ -204,6 +204,12 @@ impl Buckets {
         s >> self.shift
     }
 
+    /// The sources of bucket `b` among `n` (empty past the last).
+    fn sources(&self, b: usize, n: usize) -> Range<usize> {
+        let first = (b << self.shift).min(n);
+        first..(first + (1 << self.shift)).min(n)
+    }
+
     /// The sorted placement's entry of a synapse from source `s` onto local target `local`.
     #[inline(always)]
     fn entry(&self, s: usize, local: u32) -> u32 {
@@ -335,7 +341,8 @@ impl Rows {
 }
 
 /// Build the synapses onto one partition's targets in two passes over its
-/// targets, each drawing every target's sources from the target's stream:
+/// targets, each drawing every target's sources from the target's stream
+/// (a sorted placement draws once instead, see [`Sorted`]):
 ///
 /// 1. count the synapses per source (the row lengths), and, when staged,
 ///    per chunk of targets and bucket of sources;
@@ -685,7 +692,8 @@ impl SortedRows {
         let targets = vec![0u32; total + LINE_U32];
         advise_huge_pages(&targets);
         // the first entry on a cache line
-        let first = (targets.as_ptr() as usize).wrapping_neg() % 64 / std::mem::size_of::<u32>();
+        let first =
+            (targets.as_ptr() as usize).wrapping_neg() % std::mem::align_of::<Line>() / std::mem::size_of::<u32>();
         begins.iter_mut().for_each(|b| *b += first);
         begins.push(total + first);
         SortedRows {
@@ -733,7 +741,6 @@ impl SortedRows {
     /// Write every bucket's partly filled line to its stretch once all are
     /// staged; false if a stretch is too small for it.
     fn drain(&mut self) -> bool {
-        stream_fence();
         for b in 0..self.lines.len() {
             let (i, held) = (self.next[b], self.held[b] as usize);
             if i + held > self.begins[b + 1] {
@@ -833,9 +840,8 @@ impl Sorted<'_> {
             entries: Vec::new(),
         };
         for b in 0..buckets.count {
-            let first = (b << buckets.shift).min(l.n);
-            let sources = first..(first + width).min(l.n);
-            let excitatory = first.min(l.n_e)..sources.end.min(l.n_e);
+            let sources = buckets.sources(b, l.n);
+            let excitatory = sources.start.min(l.n_e)..sources.end.min(l.n_e);
             let staged = pl.staged(b) + st.staged(b);
             pl.sort_bucket(buckets, b, excitatory.len(), &mut scratch);
             st.sort_bucket(buckets, b, sources.len(), &mut scratch);
@@ -873,10 +879,9 @@ impl Sorted<'_> {
         let mut pl = Vec::with_capacity(buckets.count);
         let mut st = Vec::with_capacity(buckets.count);
         for b in 0..buckets.count {
-            let first = (b << buckets.shift).min(l.n);
-            let end = (first + (1 << buckets.shift)).min(l.n);
-            let e = end.min(l.n_e) - first.min(l.n_e);
-            let i = (end - first) - e;
+            let sources = buckets.sources(b, l.n);
+            let e = sources.end.min(l.n_e) - sources.start.min(l.n_e);
+            let i = sources.len() - e;
             let (pe, pi) = (chance(e, n_e), chance(i, n_i));
             pl.push(room(exc * k_e * pe, exc * k_e));
             st.push(room(
@@ -921,7 +926,7 @@ impl Sorted<'_> {
         work: &mut Work<'_>,
     ) -> Option<bool> {
         let (l, buckets) = (self.l, &self.buckets);
-        let mut fits = true;
+        let (mut fits, mut cancelled) = (true, false);
         for (local, j) in targets.enumerate() {
             draw_sources(l, j, |s| {
                 let rows = if self.plastic(s, local as u32) {
@@ -932,15 +937,19 @@ impl Sorted<'_> {
                 fits &= rows.stage(buckets.bucket(s), buckets.entry(s, local as u32));
             });
             if !fits {
-                stream_fence();
-                return Some(false);
+                break;
             }
             if !work.done(units) {
-                stream_fence();
-                return None;
+                cancelled = true;
+                break;
             }
         }
-        Some(pl.drain() && st.drain())
+        // the lines written around the caches, ordered before what follows
+        stream_fence();
+        if cancelled {
+            return None;
+        }
+        Some(fits && pl.drain() && st.drain())
     }
 }
 
