@@ -55,6 +55,9 @@ fn smoke_sweep_writes_nest_layout() {
                 assert!(data.get(k).is_some(), "{m} N={n}: data.json lacks {k}");
             }
             assert_eq!(data["n_synapses"].as_u64().unwrap(), n as u64 * 60);
+            let waits = data["phases"]["waits"].as_array().expect("phases.waits");
+            assert_eq!(waits.len(), 2, "one wait per worker thread");
+            assert!(waits.iter().all(|w| w.as_f64().is_some_and(|w| w >= 0.0)));
             let spikes = read(&d.join("spikes.dat"));
             let mut lines = spikes.lines();
             assert!(lines.next().unwrap().starts_with("# scaling "));

@@ -209,6 +209,13 @@ pub struct Phases {
     /// wait for the slowest process.
     #[serde(default)]
     pub exchange: f64,
+    /// Time each worker thread of this process spent waiting for the others
+    /// at the meeting after each slice's update (s; one entry per worker,
+    /// included in `update` for worker 0). Work is split evenly, so large
+    /// waits in one worker mean that the others ran slower: a core shared
+    /// with other work, or a slower core.
+    #[serde(default)]
+    pub waits: Vec<f64>,
 }
 
 /// Where a simulation records its spikes: called once per slice with that
@@ -380,6 +387,7 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
             deliver: tallies[0].deliver,
             gather: tallies[0].gather - res.phases.exchange,
             exchange: res.phases.exchange,
+            waits: tallies.iter().map(|t| t.wait).collect(),
         };
         res.external_events = tallies.iter().map(|t| t.external).sum();
         res.synaptic_events = tallies.iter().map(|t| t.synaptic).sum();
@@ -429,8 +437,10 @@ impl<M: NeuronModel> Slicer<'_, M> {
             let tic = Instant::now();
             let deliver = self.slice(b, p, t0, len, &mut tally);
             std::mem::swap(&mut *self.outboxes[w].lock().expect("outbox lock"), &mut b.spikes);
+            let met = Instant::now();
             self.barrier.wait();
             let tic3 = Instant::now();
+            tally.wait += (tic3 - met).as_secs_f64();
             if let Some(g) = gather.as_mut() {
                 if !g(t0 + len) {
                     self.stop.store(true, Ordering::Relaxed);
@@ -695,6 +705,8 @@ struct Tally {
     update: f64,
     deliver: f64,
     gather: f64,
+    /// At the meeting after the update (s).
+    wait: f64,
 }
 
 /// A barrier that spins briefly, then yields: a few hundred nanoseconds per
@@ -882,6 +894,20 @@ mod tests {
             .for_each_plastic(layout.n_e, |s, t, w| weights.push((s, t, w.to_bits())));
         weights.sort_by_key(|&(s, t, _)| (s, t));
         (spikes, [res.external_events, res.synaptic_events], weights)
+    }
+
+    #[test]
+    fn every_worker_reports_its_wait() {
+        let (p, layout, cfg) = small();
+        let stdp = StdpPl::new(&p, cfg.delay, cfg.steps);
+        let model = IafPscAlpha::new(&p);
+        let mut sim = Simulation::new(&model, stdp, build(&layout, 3), cfg);
+        let res = sim.run(&Solo, None, |_| true);
+        let w = &res.phases.waits;
+        assert_eq!(w.len(), 3, "one wait per worker");
+        assert!(w.iter().all(|&w| w >= 0.0 && w.is_finite()), "{w:?}");
+        // worker 0's wait is part of its update phase
+        assert!(w[0] <= res.phases.update, "{w:?} {:?}", res.phases);
     }
 
     fn same_for_every_block_size<M: NeuronModel>(model: &M) {
