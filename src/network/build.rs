@@ -827,10 +827,11 @@ impl Sorted<'_> {
         let mut pl = SortedRows::new(&pl_room, l.n_e);
         let mut st = SortedRows::new(&st_room, l.n);
         // the pass that counts is skipped: staging does its share of the work
-        if !self.stage(targets.clone(), (&mut pl, &mut st), 3 * k, work)? {
+        let mut reported = 0;
+        if !self.stage(targets.clone(), (&mut pl, &mut st), 3 * k, &mut reported, work)? {
             let (pl_lens, st_lens) = self.count(targets.clone());
             (pl, st) = (SortedRows::new(&pl_lens, l.n_e), SortedRows::new(&st_lens, l.n));
-            let staged = self.stage(targets, (&mut pl, &mut st), 0, work)?;
+            let staged = self.stage(targets, (&mut pl, &mut st), 3 * k, &mut reported, work)?;
             assert!(staged, "exact counts leave room for every synapse");
         }
         let width = (1usize << buckets.shift).min(l.n.max(1));
@@ -893,10 +894,9 @@ impl Sorted<'_> {
     }
 
     /// Count the plastic and the static synapses per bucket exactly, for
-    /// a staging that overflowed. It and the staging after it report no
-    /// work (the progress then ends short of its total, in a case that
-    /// practically never happens), and a cancellation is noticed when the
-    /// buckets are sorted.
+    /// a staging that overflowed. It reports no work (the staging after it
+    /// reports the targets the first one did not reach), and a
+    /// cancellation is noticed by that staging.
     fn count(&self, targets: impl Iterator<Item = usize>) -> (Vec<usize>, Vec<usize>) {
         let (l, buckets) = (self.l, &self.buckets);
         let mut pl = vec![0usize; buckets.count];
@@ -915,14 +915,17 @@ impl Sorted<'_> {
     }
 
     /// Draw every synapse and write it into its bucket's stretch of the
-    /// plastic or static targets, reporting `units` of work per target;
-    /// `Some(false)` if a stretch overflowed (the staging is then
-    /// incomplete), `None` if the build was cancelled.
+    /// plastic or static targets, reporting `units` of work per target
+    /// from the `reported`-th on (those before were reported by a staging
+    /// that overflowed) and counting them in `reported`; `Some(false)` if
+    /// a stretch overflowed (the staging is then incomplete), `None` if
+    /// the build was cancelled.
     fn stage(
         &self,
         targets: impl Iterator<Item = usize>,
         (pl, st): (&mut SortedRows, &mut SortedRows),
         units: u64,
+        reported: &mut usize,
         work: &mut Work<'_>,
     ) -> Option<bool> {
         let (l, buckets) = (self.l, &self.buckets);
@@ -939,6 +942,10 @@ impl Sorted<'_> {
             if !fits {
                 break;
             }
+            if local < *reported {
+                continue;
+            }
+            *reported += 1;
             if !work.done(units) {
                 cancelled = true;
                 break;
@@ -1164,6 +1171,13 @@ mod tests {
                         let (pl, st, w) = sorted
                             .build(exc.clone().chain(inh.clone()), &mut work)
                             .expect("not cancelled");
+                        // the progress reaches its total, overflow or not
+                        let reported = prog.work.load(Ordering::Relaxed) + work.pending;
+                        assert_eq!(
+                            reported,
+                            WORK_PER_SYNAPSE * (n_local * (k_e + k_i)) as u64,
+                            "{sigmas} {bucket_entries}"
+                        );
                         assert_eq!(pl.targets, flat(&pl_rows), "{sigmas} {bucket_entries}");
                         assert_eq!(st.targets, flat(&st_rows), "{sigmas} {bucket_entries}");
                         assert_eq!(pl.offsets, offsets(&pl_rows), "{sigmas} {bucket_entries}");
