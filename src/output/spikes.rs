@@ -45,9 +45,10 @@ fn write_line(w: &mut dyn Write, i: u32, t_ms: f64) -> std::io::Result<()> {
 /// (`h` is the double nearest to that many thousandths of a ms) and at most
 /// 100 ms. Then the time of every stamp below 2^32 has three decimals, and
 /// [`write_line_us`] writes the same text as [`write_line`] of
-/// `stamp as f64 * h`: that product is off the exact multiple of 1 us by
-/// at most `stamp * h * 2^-52`, below 2^-13 ms, far less than the half
-/// thousandth at which `{:.3}` would round to another value.
+/// `stamp as f64 * h`: two roundings (of `h` and of the product) put it
+/// off the exact multiple of 1 us by about `stamp * h * 2^-52` at most,
+/// below 2^-13 ms, a quarter of the half thousandth at which `{:.3}` would
+/// round to another value.
 fn whole_microseconds(h: f64) -> Option<u64> {
     let us = (h * 1000.0).round();
     ((1.0..=100_000.0).contains(&us) && us / 1000.0 == h).then_some(us as u64)
