@@ -2,8 +2,9 @@
 //! built-in coefficients of [`crate::cost`] were measured on the project's
 //! dev machine; on another machine (a cluster node) `--dry-run` would plan
 //! with the wrong speed. Calibrating runs a short sweep here (both models,
-//! N = 1250, 5000 and 12500, T = 5 s, in a temporary directory; about a
-//! minute) or reads the points of a results tree measured here, fits the
+//! N = 1250, 5000 and 12500, T = 5 s, two seeds each, in a temporary
+//! directory; 6 s on the project's third dev machine, a minute or two on a
+//! slow one) or reads the points of a results tree measured here, fits the
 //! factors of [`Machine::fit`], times the first touch of 1 GiB of fresh
 //! memory, and writes the calibration file that `scaling run
 //! --calibration FILE` reads.
@@ -37,6 +38,15 @@ pub struct Options {
 pub const SIZES: &str = "1250,5000,12500";
 /// Simulated time of each calibration point (ms).
 pub const T_MS: &str = "5000";
+/// Seeds of each calibration point (1..=this): every (model, N) is
+/// measured this many times, so the medians of [`Machine::fit`] have
+/// four to six points per factor. With one seed, a factor rested on three
+/// points; two calibrations minutes apart on the third dev machine
+/// (2026-12-04) then gave build factors of 1.84 and 1.60 and iaf_psc_alpha
+/// update factors of 0.75 and 1.10, and planned that machine's builds
+/// 2-2.8x too long; with two seeds, two calibrations gave 0.61 and 0.60
+/// and 0.85 and 0.78 (docs/performance.md, "Third machine").
+pub const SEEDS: u64 = 2;
 /// Fresh memory the touch probe allocates (bytes).
 pub const TOUCH_BYTES: usize = 1 << 30;
 
@@ -51,7 +61,7 @@ pub fn run(o: &Options) -> Result<()> {
         Some(dir) => load_tree(dir)?.points,
         None => {
             say(&format!(
-                "calibrating: both models at N = {SIZES}, T = {T_MS} ms, {} thread(s)",
+                "calibrating: both models at N = {SIZES}, T = {T_MS} ms, seeds 1-{SEEDS}, {} thread(s)",
                 threads_text(o.threads)
             ));
             measure(o.threads, o.quiet)?
@@ -82,6 +92,7 @@ fn measure(threads: usize, quiet: bool) -> Result<Vec<StoredPoint>> {
             models: Some("iaf,ignore".into()),
             n: Some(SIZES.into()),
             t: Some(T_MS.into()),
+            repeats: Some(SEEDS),
             threads: Some(threads.to_string()),
             out: Some(tmp.clone()),
             no_analyse: true,
