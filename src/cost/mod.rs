@@ -206,6 +206,12 @@ pub struct Cost {
     pub spike_bytes: f64,
     /// Estimated build wall time (s).
     pub build_s: f64,
+    /// Of `build_s`, the first touch of the synapse memory beyond what the
+    /// OS hands out warm ([`calib::WARM_BYTES`]) (s): the part that
+    /// depends most on the machine's recent past (on a VM that hands free
+    /// memory back to its host, 0.05-2.3 s per GB on the third dev
+    /// machine, by how long ago the memory was last used).
+    pub touch_s: f64,
     /// Estimated simulation wall time (s), without the spike exchange
     /// between processes (not calibrated).
     pub sim_s: f64,
@@ -321,6 +327,7 @@ fn one_process(model: ModelKind, p: &Params, d: &Derived, threads: usize, machin
             0.0
         },
         build_s: build_s((p, d), synapses as f64, parts, syn_bytes, speedup, machine),
+        touch_s: touch_s(syn_bytes, machine),
         sim_s: sim_s(model, p, (a, b), n, rate, speedup, syn_bytes / parts),
         stats_s: stats_s(plastic as f64, rate * t_s, speedup, machine),
         processes: 1,
@@ -416,8 +423,13 @@ fn build_s_per_synapse(p: &Params, d: &Derived, per_partition: f64) -> f64 {
 /// cores of `machine`: drawing and placing them, and touching the memory
 /// beyond what the OS hands out warm.
 fn build_s((p, d): (&Params, &Derived), synapses: f64, parts: f64, bytes: f64, speedup: f64, machine: &Machine) -> f64 {
-    machine.build * build_s_per_synapse(p, d, synapses / parts) * synapses / speedup
-        + machine.touch_s_per_byte * (bytes - calib::WARM_BYTES).max(0.0)
+    machine.build * build_s_per_synapse(p, d, synapses / parts) * synapses / speedup + touch_s(bytes, machine)
+}
+
+/// The first-touch time (s) of `bytes` of synapse memory on `machine`:
+/// what lies beyond the memory the OS hands out warm.
+fn touch_s(bytes: f64, machine: &Machine) -> f64 {
+    machine.touch_s_per_byte * (bytes - calib::WARM_BYTES).max(0.0)
 }
 
 /// Time (s) of the weight statistics over `weights` E->E weights after a
@@ -543,6 +555,7 @@ fn distribute(
     // one per neuron)
     let parts = partitions(p, threads);
     c.build_s = build_s((p, d), synapses as f64, parts, syn_bytes, speedup, machine);
+    c.touch_s = touch_s(syn_bytes, machine);
     c.sim_s = sim_s(model, p, (a, b), own, c.rate, speedup, syn_bytes / parts);
     c.stats_s = stats_s(n_e as f64 * d.K_E as f64, c.rate * p.T / 1000.0, speedup, machine);
     c.exchange = exchange(p, d, c.rate, own);

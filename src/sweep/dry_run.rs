@@ -46,6 +46,7 @@ pub fn print(sweep: &Sweep, pts: &[Point], todos: &[Todo]) {
         process_columns(r, None)
     );
     let (mut total_s, mut max_mem, mut max_total) = (0.0, 0.0f64, 0.0f64);
+    let mut most_touch: Option<(&Point, Cost)> = None;
     for (pt, todo) in pts.iter().zip(todos) {
         let st = todo.word();
         match estimate_on(pt.model, &sweep.params_of(pt), pt.threads, r, &sweep.machine) {
@@ -68,13 +69,45 @@ pub fn print(sweep: &Sweep, pts: &[Point], todos: &[Todo]) {
                     duration(c.sim_s),
                     duration(c.stats_s),
                     process_columns(r, Some(&c)),
-                )
+                );
+                if most_touch.as_ref().is_none_or(|(_, m)| c.touch_s > m.touch_s) {
+                    most_touch = Some((pt, c));
+                }
             }
             Err(e) => println!("{:<16} {:>9} {:>5}  invalid: {e}", pt.model.name(), pt.n, pt.seed),
         }
     }
     print_totals(pts.len(), &threads, r, total_s, max_mem, max_total);
     println!("times for: {}", sweep.machine.origin);
+    if let Some(note) = most_touch.and_then(|(pt, c)| touch_note(pt, &c, sweep.machine.touch_s_per_byte)) {
+        println!("{note}");
+    }
+}
+
+/// Build estimates below this share of first touch (and below
+/// [`TOUCH_NOTE_MIN_S`]) get no note.
+const TOUCH_NOTE_SHARE: f64 = 0.25;
+/// The least first-touch time (s) worth a note.
+const TOUCH_NOTE_MIN_S: f64 = 1.0;
+
+/// A note on the point whose build estimate holds the most first touch of
+/// fresh memory, `c` its cost on a machine that touches `s_per_byte`, if
+/// that part is large: it is the least certain part of a plan (see
+/// [`Cost::touch_s`]).
+fn touch_note(pt: &Point, c: &Cost, s_per_byte: f64) -> Option<String> {
+    if c.touch_s < TOUCH_NOTE_MIN_S || c.touch_s < TOUCH_NOTE_SHARE * c.build_s || s_per_byte <= 0.0 {
+        return None;
+    }
+    Some(format!(
+        "note: the build of {} N={} includes {} to touch {} of fresh memory at {:.2} s/GB, the least certain \
+         part of this plan: on a VM that hands free memory back to its host, a first touch took 0.05-2.3 s/GB by how recently the memory was last used \
+         (docs/performance.md, \"Third machine\")",
+        pt.model.name(),
+        pt.n,
+        duration(c.touch_s),
+        bytes(c.touch_s / s_per_byte),
+        s_per_byte * 1e9,
+    ))
 }
 
 /// The columns a plan over `r` > 1 processes adds (empty for one): the
@@ -130,5 +163,37 @@ fn print_totals(n: usize, threads: &str, r: usize, total_s: f64, max_mem: f64, m
     if avail.is_some_and(|a| max_mem > (a / r.max(1) as u64) as f64) {
         let per = if r > 1 { " per process" } else { "" };
         println!("some points exceed the available memory{per}: a run refuses them unless --force");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cost::machine::Machine;
+    use crate::models::ModelKind;
+    use crate::params::Params;
+
+    fn note_for(n: usize) -> Option<String> {
+        let pt = Point {
+            model: ModelKind::IafPscAlpha,
+            n,
+            seed: 1,
+            threads: 2,
+        };
+        let machine = Machine::default();
+        let c = estimate_on(pt.model, &pt.params(&Params::default()), 2, 1, &machine).unwrap();
+        touch_note(&pt, &c, machine.touch_s_per_byte)
+    }
+
+    #[test]
+    fn a_build_mostly_first_touch_gets_a_note() {
+        // N = 1M: about 8.9 GB of synapse memory beyond the warm part
+        let note = note_for(1_000_000).expect("a note at N = 1M");
+        assert!(
+            note.contains("N=1000000") && note.contains("fresh memory") && note.contains("s/GB"),
+            "{note}"
+        );
+        // the default sweep's builds fit in warm memory: no note
+        assert_eq!(note_for(13750), None);
     }
 }
