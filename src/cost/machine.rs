@@ -242,10 +242,10 @@ impl Machine {
 /// The build factor of each (model, N) among `fitted`: the smallest of
 /// its points' (its seeds'), since what slows a build down is added to its
 /// work: the first build of a size in a process takes fresh memory from
-/// the OS (on the third dev machine, 2026-12-04, the first of two seeds
-/// built 1.1-3x slower than the second at N = 5000 and 12500, in one
-/// calibration sweep out of two), and a small one pays the threads'
-/// start. The fit takes the median of these.
+/// the OS (on the third dev machine, 2026-12-04, in one calibration sweep
+/// of two, the first of two seeds built 1.4-3x as long as the second for
+/// iaf_psc_alpha, the first model of each size), and a small one pays
+/// the threads' start. The fit takes the median of these.
 fn fastest_builds(fitted: &[Fitted]) -> Vec<f64> {
     let mut best = BTreeMap::<(&str, usize), f64>::new();
     for f in fitted {
