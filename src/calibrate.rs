@@ -39,13 +39,14 @@ pub const SIZES: &str = "1250,5000,12500";
 /// Simulated time of each calibration point (ms).
 pub const T_MS: &str = "5000";
 /// Seeds of each calibration point (1..=this): every (model, N) is
-/// measured this many times, so the medians of [`Machine::fit`] have
-/// four to six points per factor. With one seed, a factor rested on three
-/// points; two calibrations minutes apart on the third dev machine
-/// (2026-12-04) then gave build factors of 1.84 and 1.60 and iaf_psc_alpha
-/// update factors of 0.75 and 1.10, and planned that machine's builds
-/// 2-2.8x too long; with two seeds, two calibrations gave 0.61 and 0.60
-/// and 0.85 and 0.78 (docs/performance.md, "Third machine").
+/// measured this many times, so each model's medians in [`Machine::fit`]
+/// have six points. With one seed, a factor rested on three points; two
+/// calibrations minutes apart on the third dev machine (2026-12-04) then
+/// gave build factors of 1.84 and 1.60 and iaf_psc_alpha update factors of
+/// 0.75 and 1.10, and planned that machine's builds 2-2.8x too long; with
+/// two seeds (still the plain median of the builds), two fits gave build
+/// factors of 0.61 and 0.60 and update factors of 0.85 and 0.78
+/// (docs/performance.md, "Third machine").
 pub const SEEDS: u64 = 2;
 /// Fresh memory the touch probe allocates (bytes).
 pub const TOUCH_BYTES: usize = 1 << 30;

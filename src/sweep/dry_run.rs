@@ -70,7 +70,8 @@ pub fn print(sweep: &Sweep, pts: &[Point], todos: &[Todo]) {
                     duration(c.stats_s),
                     process_columns(r, Some(&c)),
                 );
-                if most_touch.as_ref().is_none_or(|(_, m)| c.touch_s > m.touch_s) {
+                // the note is about a build that will happen: not a reused point's
+                if *todo != Todo::Reuse && most_touch.as_ref().is_none_or(|(_, m)| c.touch_s > m.touch_s) {
                     most_touch = Some((pt, c));
                 }
             }
@@ -99,8 +100,9 @@ fn touch_note(pt: &Point, c: &Cost, s_per_byte: f64) -> Option<String> {
         return None;
     }
     Some(format!(
-        "note: the build of {} N={} includes {} to touch {} of fresh memory at {:.2} s/GB, the least certain \
-         part of this plan: on a VM that hands free memory back to its host, a first touch took 0.05-2.3 s/GB by how recently the memory was last used \
+        "note: the build of {} N={} includes {} to touch {} of fresh memory at {:.2} s/GB, \
+         the least certain part of this plan: on a VM that hands free memory back to its host, \
+         a first touch took 0.05-2.3 s/GB by how recently the memory was last used \
          (docs/performance.md, \"Third machine\")",
         pt.model.name(),
         pt.n,
