@@ -97,10 +97,10 @@ fn a_calibration_file_scales_every_planned_time_by_its_factors() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("slow.json");
     // a machine three times slower than the built-in model at everything
-    // (no memory beyond the warm part at this size, so no first-touch term)
+    // (and a first touch three times the built-in one's)
     std::fs::write(
         &file,
-        r#"{"format": 3, "origin": "a slow test machine", "build": 3.0, "touch_s_per_byte": 1e-9,
+        r#"{"format": 4, "origin": "a slow test machine", "build": 3.0, "touch_s_per_byte": 6e-9,
             "models": {"iaf_psc_alpha": {"update": 3.0, "event": 3.0}}}"#,
     )
     .unwrap();

@@ -10,15 +10,16 @@
 //! - event coefficient (s per synaptic event, one thread) = speed-up *
 //!   (`phases.deliver` + `phases.gather`) / `synaptic_events` / slowdown;
 //! - build per synapse (s, one thread) = speed-up * `build_time` /
-//!   synapses, from points whose synapses fit in the memory the OS hands
-//!   out warm ([`super::calib::WARM_BYTES`]).
+//!   synapses, from points whose synapses are at most
+//!   [`super::calib::BUILD_FIT_MAX_BYTES`] (larger builds are mostly first
+//!   touch).
 //!
 //! Each factor is the median over the points of the measured coefficient
 //! divided by the built-in one, so one disturbed point does not move it
 //! (the build factor: over each (model, N)'s fastest build, see
 //! [`fastest_builds`]).
-//! The first-touch cost of fresh memory beyond the warm part is measured
-//! directly (`host::touch_s_per_byte`), not fitted.
+//! The first-touch cost of cold memory is measured directly (the probe of
+//! `scaling calibrate`, `host::touch_pieces`), not fitted.
 
 use super::{build_s_per_synapse, calib, coefficients, event_share, slowdown, speedup, synapse_bytes};
 use crate::error::{Error, Result};
@@ -34,8 +35,13 @@ use std::path::Path;
 /// were fitted without it. 3: the build factor divides the build cost per
 /// synapse after the share of directly placed partitions
 /// ([`calib::DIRECT_BUILD_SHARE`]); a format 2 file's was fitted without
-/// it. An older file is refused (rerun `scaling calibrate`).
-pub const FORMAT: u32 = 3;
+/// it. 4: `touch_s_per_byte` is one thread's first touch of memory the OS
+/// hands out cold, probed on every core at once after the memory was
+/// handed back, and the plan divides it by the threads; a format 3 file's
+/// was probed on memory of unknown state and counted beyond a fixed warm
+/// part on one thread. An older file is refused (rerun `scaling
+/// calibrate`).
+pub const FORMAT: u32 = 4;
 
 /// A machine's speed relative to the built-in coefficients of the cost
 /// model. The default is the dev machine itself (every factor 1).
@@ -47,8 +53,10 @@ pub struct Machine {
     pub origin: String,
     /// Factor on the build time per synapse ([`calib::BUILD_S_PER_SYNAPSE`]).
     pub build: f64,
-    /// Time to touch one byte of fresh memory for the first time (s per
-    /// byte; page faults and zeroing).
+    /// Time for one thread to touch one byte of cold memory for the first
+    /// time (s per byte; page faults and zeroing and, on a VM that hands
+    /// free memory back to its host, the host's faults), with every core
+    /// touching at once.
     pub touch_s_per_byte: f64,
     /// Factors on each model's simulation coefficients, by NEST model
     /// name; a model not listed keeps the built-in ones.
@@ -92,7 +100,8 @@ pub struct Fitted {
     /// Measured / built-in event coefficient.
     pub event: f64,
     /// Measured / built-in build time per synapse (`None`: the point's
-    /// synapses exceed the warm memory, so its build is not used).
+    /// synapses exceed [`calib::BUILD_FIT_MAX_BYTES`], so its build is not
+    /// used).
     pub build: Option<f64>,
 }
 
@@ -206,7 +215,7 @@ impl Machine {
             // the share of b this run paid, at each neuron's mean spike count events / (N K)
             let share = event_share(s.model, s.events as f64 / (s.n as f64 * p.K as f64));
             let event = speedup * s.deliver / s.events as f64 / slow / (b * share);
-            let build = (syn_bytes <= calib::WARM_BYTES && s.synapses > 0).then(|| {
+            let build = (syn_bytes <= calib::BUILD_FIT_MAX_BYTES && s.synapses > 0).then(|| {
                 speedup * s.build_time / s.synapses as f64 / build_s_per_synapse(&p, &d, s.synapses as f64 / parts)
             });
             fitted.push(Fitted {
@@ -276,17 +285,18 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cost::{estimate_on, Cost};
+    use crate::cost::{estimate_after, estimate_on, Cost};
 
     /// A point measured on a machine exactly `speed` times slower than the
-    /// built-in model (with the model's own rate), one thread.
+    /// built-in model (with the model's own rate), one thread, its build
+    /// on warm memory (as the calibration's fastest builds are).
     fn measured(model: ModelKind, n: usize, speed: f64) -> (Sample, Cost) {
         let p = Params {
             N: n,
             T: 2000.0,
             ..Params::default()
         };
-        let c = estimate_on(model, &p, 1, 1, &Machine::default()).unwrap();
+        let c = estimate_after(model, &p, 1, 1, &Machine::default(), f64::INFINITY).unwrap();
         let t_s = p.T / 1000.0;
         let events = (c.spikes * p.K as f64) as u64;
         let info = model.info().cost;
@@ -326,12 +336,16 @@ mod tests {
             N: 5000,
             ..Params::default()
         };
+        let warm = |m: &Machine| estimate_after(ModelKind::IafPscAlpha, &p, 1, 1, m, f64::INFINITY).unwrap();
+        let (a, b) = (warm(&Machine::default()), warm(&fit));
+        assert!((b.sim_s / a.sim_s - 2.5).abs() < 1e-9 && (b.build_s / a.build_s - 2.5).abs() < 1e-9);
+        assert_eq!(a.memory, b.memory);
+        // the first touch of cold memory is the probe's, not scaled by the factors
         let (a, b) = (
             estimate_on(ModelKind::IafPscAlpha, &p, 1, 1, &Machine::default()).unwrap(),
             estimate_on(ModelKind::IafPscAlpha, &p, 1, 1, &fit).unwrap(),
         );
-        assert!((b.sim_s / a.sim_s - 2.5).abs() < 1e-9 && (b.build_s / a.build_s - 2.5).abs() < 1e-9);
-        assert_eq!(a.memory, b.memory);
+        assert!(a.touch_s > 0.0 && b.touch_s == a.touch_s, "{} {}", a.touch_s, b.touch_s);
     }
 
     #[test]
@@ -395,16 +409,16 @@ mod tests {
                 "format 9",
             ),
             (
-                // fitted before the direct placement's share: its build factor means something else
-                r#"{"format": 2, "origin": "", "build": 1, "touch_s_per_byte": 1, "models": {}}"#,
-                "format 2 (this scaling reads 3); rerun `scaling calibrate`",
+                // its touch rate was probed on memory of unknown state and applied on one thread
+                r#"{"format": 3, "origin": "", "build": 1, "touch_s_per_byte": 1, "models": {}}"#,
+                "format 3 (this scaling reads 4); rerun `scaling calibrate`",
             ),
             (
-                r#"{"format": 3, "origin": "", "build": -1, "touch_s_per_byte": 1, "models": {}}"#,
+                r#"{"format": 4, "origin": "", "build": -1, "touch_s_per_byte": 1, "models": {}}"#,
                 "`build` must be a positive",
             ),
             (
-                r#"{"format": 3, "origin": "", "build": 1, "touch_s_per_byte": 1, "models": {"lif": {"update": 1, "event": 1}}}"#,
+                r#"{"format": 4, "origin": "", "build": 1, "touch_s_per_byte": 1, "models": {"lif": {"update": 1, "event": 1}}}"#,
                 "unknown model `lif`",
             ),
         ] {

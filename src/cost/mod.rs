@@ -25,8 +25,12 @@
 //! Time (wall seconds): build = [`calib::BUILD_S_PER_SYNAPSE`] * synapses /
 //! thread speed-up (times [`calib::DIRECT_BUILD_SHARE`] where partitions are
 //! small enough to be placed directly, [`calib::SORTED_BUILD_SHARE`] where
-//! they are sorted) + [`calib::TOUCH_S_PER_BYTE`] * (synapse bytes -
-//! [`calib::WARM_BYTES`], if positive: first touch of fresh memory);
+//! they are sorted) + [`calib::TOUCH_S_PER_BYTE`] * (synapse bytes - warm
+//! bytes, if positive) / thread speed-up: the first touch of memory the OS
+//! hands out cold. A build in a fresh process finds
+//! [`calib::FRESH_WARM_BYTES`] warm ([`estimate_on`]); a later build of
+//! the same run finds warm what the point before it freed
+//! ([`estimate_after`], which the sweep's plan uses);
 //! sim = (a * N * T + b * f * N * rate * K * T) / thread speed-up * slowdown per
 //! model (a: neuron update incl. Poisson drive, per neuron and simulated
 //! second; b: per synaptic event incl. STDP; f: the share of b paid in a
@@ -135,22 +139,34 @@ pub mod calib {
     pub const DIRECT_BUILD_SHARE: f64 = 0.76;
     /// The share of [`BUILD_S_PER_SYNAPSE`] a synapse costs in a partition
     /// that is sorted (`network::build::sorts`: N above 436907), which
-    /// draws its synapses once. Fitted on the second machine (2026-12-03,
-    /// 14:10, 2 threads, with `scaling calibrate`'s factors of 13:25) to
-    /// builds at N = 600000 (7.9, 8.8 s), 700000 (9.3, 11.1, 14.1 s) and
-    /// 1,000,000 (15.0-21.6 s, 15 builds): 0.51, 0.63 and 0.78 per
-    /// point; 0.65 puts each within 30 %, and the builds sorted at
-    /// N = 450000 (6.8-7.7 s) and 500000 (7.9-8.8 s) once the threshold
-    /// moved, against 7.0 s and 8.0 s estimated.
-    pub const SORTED_BUILD_SHARE: f64 = 0.65;
-    /// Memory (bytes) a build gets from the OS without first-touch cost
-    /// beyond [`BUILD_S_PER_SYNAPSE`]: pages recently freed and still backed.
-    /// A property of the machine (on the dev machine, a VM, fresh memory
-    /// is slow to touch).
-    pub const WARM_BYTES: f64 = 2.5e9;
-    /// First-touch time per byte of synapse memory beyond [`WARM_BYTES`]
-    /// (s; page faults and zeroing, not sped up by threads).
-    pub const TOUCH_S_PER_BYTE: f64 = 1.3e-9;
+    /// draws its synapses once. Refitted on the third dev machine
+    /// (2026-12-04, 2 threads, `scaling calibrate`'s factors of 18:00)
+    /// when the first touch became all cold bytes over the threads, to the
+    /// builds on warm memory (right after a point of the same size in one
+    /// process): N = 600000 2.28 and 2.62 s, 1,000,000 4.41-5.30 s (five
+    /// builds), 0.81-0.93 and 0.94-1.13 of the factor-scaled staged cost;
+    /// 0.9 puts them within 11 % and 20 % (N = 200000, staged: 0.76-0.81 s
+    /// against 0.94 s). Before (second machine, the old first-touch term)
+    /// it was 0.65.
+    pub const SORTED_BUILD_SHARE: f64 = 0.9;
+    /// Memory (bytes) a build in a fresh process gets from the OS warm
+    /// (without first-touch cost beyond [`BUILD_S_PER_SYNAPSE`]) on an idle
+    /// machine: on the third dev machine (2026-12-04), a VM that hands
+    /// free memory back to its host, 25 of the 512 huge pages of a 1 GiB
+    /// probe touched after a pause came warm (52 MB).
+    pub const FRESH_WARM_BYTES: f64 = 50e6;
+    /// First-touch time per byte of cold memory (s, one thread; page
+    /// faults, zeroing and, on a VM, the host's faults), divided by the
+    /// thread speed-up: each partition touches its own arrays. The third
+    /// dev machine's (2026-12-04, a C probe after pauses of 13 s: 2.0 s
+    /// per GB on one thread, 1.07-1.10 s on two), which also keeps the
+    /// built-in plan of a 1M build on two threads where the dev machine's
+    /// rate put it (1.3 s per GB beyond 2.5 GB).
+    pub const TOUCH_S_PER_BYTE: f64 = 2.0e-9;
+    /// Synapse memory (bytes) up to which a measured build enters the
+    /// build factor's fit ([`super::Machine::fit`]): the builds of larger
+    /// points are mostly first touch.
+    pub const BUILD_FIT_MAX_BYTES: f64 = 2.5e9;
     /// Time per E->E weight (s, one thread) of the weight statistics after
     /// a run whose weights have spread (exact sums, then the median's radix
     /// passes). Measured on the second machine (2026-12-03, 2 threads,
@@ -206,12 +222,18 @@ pub struct Cost {
     pub spike_bytes: f64,
     /// Estimated build wall time (s).
     pub build_s: f64,
-    /// Of `build_s`, the first touch of the synapse memory beyond what the
-    /// OS hands out warm ([`calib::WARM_BYTES`]) (s): the part that
-    /// depends most on the machine's recent past (on a VM that hands free
-    /// memory back to its host, 0.05-2.3 s per GB on the third dev
-    /// machine, by how long ago the memory was last used).
+    /// Of `build_s`, the first touch of the synapse memory the OS hands
+    /// out cold (s): the part that depends most on the machine's recent
+    /// past (on a VM that hands free memory back to its host, 2 s per GB
+    /// and thread on the third dev machine, but 0.04 s for memory freed a
+    /// second before).
     pub touch_s: f64,
+    /// Synapse memory the build touches (bytes, of the largest process):
+    /// what the next build of the same process finds warm.
+    pub touch_bytes: f64,
+    /// Of `touch_bytes`, the part assumed cold, whose first touch is
+    /// `touch_s` (bytes).
+    pub cold_bytes: f64,
     /// Estimated simulation wall time (s), without the spike exchange
     /// between processes (not calibrated).
     pub sim_s: f64,
@@ -270,10 +292,25 @@ pub fn estimate(model: ModelKind, p: &Params, threads: usize) -> Result<Cost> {
 /// its factors); memory does not depend on it. Allocates nothing
 /// proportional to N or to `processes`.
 pub fn estimate_on(model: ModelKind, p: &Params, threads: usize, processes: usize, machine: &Machine) -> Result<Cost> {
+    estimate_after(model, p, threads, processes, machine, calib::FRESH_WARM_BYTES)
+}
+
+/// [`estimate_on`] for a build that finds `warm` bytes of memory warm
+/// (freed moments before by the point before it in the same process, or
+/// [`calib::FRESH_WARM_BYTES`] in a fresh one): the first touch of the
+/// rest of its synapse memory is paid at the machine's cold rate.
+pub fn estimate_after(
+    model: ModelKind,
+    p: &Params,
+    threads: usize,
+    processes: usize,
+    machine: &Machine,
+    warm: f64,
+) -> Result<Cost> {
     let d = p.derive()?;
-    let mut c = one_process(model, p, &d, threads, machine);
+    let mut c = one_process(model, p, &d, threads, machine, warm);
     if processes > 1 {
-        distribute(&mut c, model, p, &d, threads, processes, machine);
+        distribute(&mut c, model, p, &d, (threads, processes), machine, warm);
     }
     Ok(c)
 }
@@ -292,7 +329,7 @@ fn offset_bytes(p: &Params, d: &Derived, parts: f64) -> f64 {
 
 /// The cost of the whole network in one process with `threads` partitions
 /// on this machine (threads beyond its cores do not speed up).
-fn one_process(model: ModelKind, p: &Params, d: &Derived, threads: usize, machine: &Machine) -> Cost {
+fn one_process(model: ModelKind, p: &Params, d: &Derived, threads: usize, machine: &Machine, warm: f64) -> Cost {
     let n = p.N as f64;
     let plastic = d.N_E as u64 * d.K_E as u64;
     let synapses = p.N as u64 * p.K as u64;
@@ -326,8 +363,17 @@ fn one_process(model: ModelKind, p: &Params, d: &Derived, threads: usize, machin
         } else {
             0.0
         },
-        build_s: build_s((p, d), synapses as f64, parts, syn_bytes, speedup, machine),
-        touch_s: touch_s(syn_bytes, machine),
+        build_s: build_s(
+            (p, d),
+            synapses as f64,
+            parts,
+            cold_bytes(syn_bytes, warm),
+            speedup,
+            machine,
+        ),
+        touch_s: touch_s(cold_bytes(syn_bytes, warm), speedup, machine),
+        touch_bytes: syn_bytes,
+        cold_bytes: cold_bytes(syn_bytes, warm),
         sim_s: sim_s(model, p, (a, b), n, rate, speedup, syn_bytes / parts),
         stats_s: stats_s(plastic as f64, rate * t_s, speedup, machine),
         processes: 1,
@@ -419,17 +465,23 @@ fn build_s_per_synapse(p: &Params, d: &Derived, per_partition: f64) -> f64 {
 }
 
 /// Build time (s) of `synapses` synapses of the network of `p` in `parts`
-/// partitions, taking `bytes` of memory, on `speedup` threads' worth of
-/// cores of `machine`: drawing and placing them, and touching the memory
-/// beyond what the OS hands out warm.
-fn build_s((p, d): (&Params, &Derived), synapses: f64, parts: f64, bytes: f64, speedup: f64, machine: &Machine) -> f64 {
-    machine.build * build_s_per_synapse(p, d, synapses / parts) * synapses / speedup + touch_s(bytes, machine)
+/// partitions, `cold` bytes of whose memory the OS hands out cold, on
+/// `speedup` threads' worth of cores of `machine`: drawing and placing
+/// them, and touching that memory.
+fn build_s((p, d): (&Params, &Derived), synapses: f64, parts: f64, cold: f64, speedup: f64, machine: &Machine) -> f64 {
+    machine.build * build_s_per_synapse(p, d, synapses / parts) * synapses / speedup + touch_s(cold, speedup, machine)
 }
 
-/// The first-touch time (s) of `bytes` of synapse memory on `machine`:
-/// what lies beyond the memory the OS hands out warm.
-fn touch_s(bytes: f64, machine: &Machine) -> f64 {
-    machine.touch_s_per_byte * (bytes - calib::WARM_BYTES).max(0.0)
+/// The part of `bytes` of synapse memory beyond `warm` (bytes): what a
+/// build touches cold.
+fn cold_bytes(bytes: f64, warm: f64) -> f64 {
+    (bytes - warm).max(0.0)
+}
+
+/// The first-touch time (s) of `cold` bytes of cold memory on `speedup`
+/// threads' worth of cores of `machine` (each partition touches its own).
+fn touch_s(cold: f64, speedup: f64, machine: &Machine) -> f64 {
+    machine.touch_s_per_byte * cold / speedup
 }
 
 /// Time (s) of the weight statistics over `weights` E->E weights after a
@@ -523,15 +575,17 @@ fn process_bytes(
 /// machine's cores). The spike exchange's time is not included. A network
 /// of fewer neurons than R*T workers is split into N partitions, which the
 /// first processes own; the equal shares assumed here then underestimate
-/// the largest process (such a network is a few kB a process).
+/// the largest process (such a network is a few kB a process). Each
+/// process's build finds `warm` bytes warm and touches the rest of its
+/// synapse memory cold.
 fn distribute(
     c: &mut Cost,
     model: ModelKind,
     p: &Params,
     d: &Derived,
-    threads: usize,
-    processes: usize,
+    (threads, processes): (usize, usize),
     machine: &Machine,
+    warm: f64,
 ) {
     let (n_e, n_i) = (d.N_E.div_ceil(processes), d.N_I.div_ceil(processes));
     let own = (n_e + n_i) as f64;
@@ -554,8 +608,17 @@ fn distribute(
     // the largest process's partitions (the first: one per thread, at most
     // one per neuron)
     let parts = partitions(p, threads);
-    c.build_s = build_s((p, d), synapses as f64, parts, syn_bytes, speedup, machine);
-    c.touch_s = touch_s(syn_bytes, machine);
+    c.build_s = build_s(
+        (p, d),
+        synapses as f64,
+        parts,
+        cold_bytes(syn_bytes, warm),
+        speedup,
+        machine,
+    );
+    c.touch_s = touch_s(cold_bytes(syn_bytes, warm), speedup, machine);
+    c.touch_bytes = syn_bytes;
+    c.cold_bytes = cold_bytes(syn_bytes, warm);
     c.sim_s = sim_s(model, p, (a, b), own, c.rate, speedup, syn_bytes / parts);
     c.stats_s = stats_s(n_e as f64 * d.K_E as f64, c.rate * p.T / 1000.0, speedup, machine);
     c.exchange = exchange(p, d, c.rate, own);
@@ -775,11 +838,19 @@ mod tests {
         let sim_peak = syn + offsets + n * (2.0 * 12.0 * 8.0 + 48.0 + 48.0 + 4.0) + spike_bytes;
         let expect = 10e6 + 1.15 * (syn + 2.0 * offsets).max(sim_peak);
         assert_eq!(c.memory.to_bits(), expect.to_bits(), "{} vs {expect}", c.memory);
-        // time: one thread, one partition of 142.5 MB of synapses (less than
-        // WARM_BYTES and than CACHE_BYTES: no first touch, no slowdown)
-        assert!(syn < calib::CACHE_BYTES && calib::CACHE_BYTES < calib::WARM_BYTES);
+        // time: one thread, one partition of 142.5 MB of synapses (less
+        // than CACHE_BYTES: no slowdown), of which a fresh process finds
+        // FRESH_WARM_BYTES warm and touches the rest cold
+        assert!(syn < calib::CACHE_BYTES);
         let build = calib::BUILD_S_PER_SYNAPSE * 15_625_000.0;
-        assert_eq!(c.build_s.to_bits(), build.to_bits());
+        let touch = calib::TOUCH_S_PER_BYTE * (syn - calib::FRESH_WARM_BYTES);
+        assert_eq!(c.build_s.to_bits(), (build + touch).to_bits());
+        assert_eq!(c.touch_s.to_bits(), touch.to_bits());
+        assert_eq!((c.touch_bytes, c.cold_bytes), (syn, syn - calib::FRESH_WARM_BYTES));
+        // after a point that freed as much: no first touch
+        let warm = estimate_after(ModelKind::IafPscAlpha, &p, 1, 1, &Machine::default(), syn).unwrap();
+        assert_eq!(warm.build_s.to_bits(), build.to_bits());
+        assert_eq!((warm.touch_s, warm.cold_bytes), (0.0, 0.0));
         // 11 spikes per neuron: (1 - e^-11) / 11 of them are first spikes, 0.7 cheaper
         let x = rate * t_s;
         let paid = 1.0 - 0.7 * (1.0 - (-x).exp()) / x;
@@ -844,7 +915,8 @@ mod tests {
                 N: n,
                 ..Params::default()
             };
-            let c = estimate(ModelKind::IafPscAlpha, &p, 2).unwrap();
+            // on warm memory: the first touch is per byte, not per synapse
+            let c = estimate_after(ModelKind::IafPscAlpha, &p, 2, 1, &Machine::default(), f64::INFINITY).unwrap();
             c.build_s / c.synapses as f64
         };
         const {
@@ -857,8 +929,7 @@ mod tests {
             "{direct} vs {staged}"
         );
         assert_eq!(per_synapse(1250).to_bits(), direct.to_bits());
-        // sorted from N = 436908 on (before the first touch, which starts
-        // beyond the warm memory, so on one thread: less than that)
+        // sorted from N = 436908 on
         let sorted = |n: usize| {
             let p = Params {
                 N: n,
@@ -882,8 +953,18 @@ mod tests {
         let c = estimate(ModelKind::IgnoreAndFire, &p, 1).unwrap();
         // its one partition is sorted
         let build = calib::SORTED_BUILD_SHARE * calib::BUILD_S_PER_SYNAPSE * 1.25e9
-            + calib::TOUCH_S_PER_BYTE * (syn - calib::WARM_BYTES);
+            + calib::TOUCH_S_PER_BYTE * (syn - calib::FRESH_WARM_BYTES);
         assert_eq!(c.build_s.to_bits(), build.to_bits());
+        // two threads touch the cold memory in half the time (each its partition's)
+        let two = estimate(ModelKind::IgnoreAndFire, &p, 2).unwrap();
+        if crate::host::cores() >= 2 {
+            assert!(
+                (two.touch_s / c.touch_s - 0.5).abs() < 1e-12,
+                "{} {}",
+                two.touch_s,
+                c.touch_s
+            );
+        }
         let cal = ModelKind::IgnoreAndFire.info().cost;
         let slow = 1.0 + cal.slowdown_per_doubling * (syn / calib::CACHE_BYTES).log2();
         let paid = 1.0 - cal.first_spike_saving * (1.0 - (-c.rate).exp()) / c.rate;

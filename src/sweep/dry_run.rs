@@ -7,7 +7,7 @@
 
 use super::resume::Todo;
 use crate::config::Sweep;
-use crate::cost::{estimate_on, Cost};
+use crate::cost::Cost;
 use crate::host;
 use crate::point::Point;
 use crate::units::{bytes, duration};
@@ -47,9 +47,9 @@ pub fn print(sweep: &Sweep, pts: &[Point], todos: &[Todo]) {
     );
     let (mut total_s, mut max_mem, mut max_total) = (0.0, 0.0f64, 0.0f64);
     let mut most_touch: Option<(&Point, Cost)> = None;
-    for (pt, todo) in pts.iter().zip(todos) {
+    for ((pt, todo), est) in pts.iter().zip(todos).zip(super::plan::costs(sweep, pts, todos, r)) {
         let st = todo.word();
-        match estimate_on(pt.model, &sweep.params_of(pt), pt.threads, r, &sweep.machine) {
+        match est {
             Ok(c) => {
                 if *todo != Todo::Reuse {
                     total_s += c.build_s + c.sim_s + c.stats_s;
@@ -80,7 +80,7 @@ pub fn print(sweep: &Sweep, pts: &[Point], todos: &[Todo]) {
     }
     print_totals(pts.len(), &threads, r, total_s, max_mem, max_total);
     println!("times for: {}", sweep.machine.origin);
-    if let Some(note) = most_touch.and_then(|(pt, c)| touch_note(pt, &c, sweep.machine.touch_s_per_byte)) {
+    if let Some(note) = most_touch.and_then(|(pt, c)| touch_note(pt, &c)) {
         println!("{note}");
     }
 }
@@ -92,23 +92,22 @@ const TOUCH_NOTE_SHARE: f64 = 0.25;
 const TOUCH_NOTE_MIN_S: f64 = 1.0;
 
 /// A note on the point whose build estimate holds the most first touch of
-/// fresh memory, `c` its cost on a machine that touches `s_per_byte`, if
-/// that part is large: it is the least certain part of a plan (see
-/// [`Cost::touch_s`]).
-fn touch_note(pt: &Point, c: &Cost, s_per_byte: f64) -> Option<String> {
-    if c.touch_s < TOUCH_NOTE_MIN_S || c.touch_s < TOUCH_NOTE_SHARE * c.build_s || s_per_byte <= 0.0 {
+/// cold memory, `c` its cost, if that part is large: it is the least
+/// certain part of a plan (see [`Cost::touch_s`]), so the note gives the
+/// build both ways.
+fn touch_note(pt: &Point, c: &Cost) -> Option<String> {
+    if c.touch_s < TOUCH_NOTE_MIN_S || c.touch_s < TOUCH_NOTE_SHARE * c.build_s {
         return None;
     }
     Some(format!(
-        "note: the build of {} N={} includes {} to touch {} of fresh memory at {:.2} s/GB, \
-         the least certain part of this plan: on a VM that hands free memory back to its host, \
-         a first touch took 0.05-2.3 s/GB by how recently the memory was last used \
-         (docs/performance.md, \"Third machine\")",
+        "note: the build of {} N={} includes {} to touch {} of memory the OS hands out cold \
+         (planned so: on a VM that hands free memory back to its host, memory left free for \
+         a few seconds is cold); right after a run that freed as much it would take about {}",
         pt.model.name(),
         pt.n,
         duration(c.touch_s),
-        bytes(c.touch_s / s_per_byte),
-        s_per_byte * 1e9,
+        bytes(c.cold_bytes),
+        duration(c.build_s - c.touch_s),
     ))
 }
 
@@ -175,27 +174,36 @@ mod tests {
     use crate::models::ModelKind;
     use crate::params::Params;
 
-    fn note_for(n: usize) -> Option<String> {
+    fn note_for(n: usize, warm: Option<f64>) -> Option<String> {
         let pt = Point {
             model: ModelKind::IafPscAlpha,
             n,
             seed: 1,
             threads: 2,
         };
-        let machine = Machine::default();
-        let c = estimate_on(pt.model, &pt.params(&Params::default()), 2, 1, &machine).unwrap();
-        touch_note(&pt, &c, machine.touch_s_per_byte)
+        let (p, machine) = (pt.params(&Params::default()), Machine::default());
+        let c = match warm {
+            None => crate::cost::estimate_on(pt.model, &p, 2, 1, &machine),
+            Some(w) => crate::cost::estimate_after(pt.model, &p, 2, 1, &machine, w),
+        };
+        touch_note(&pt, &c.unwrap())
     }
 
     #[test]
     fn a_build_mostly_first_touch_gets_a_note() {
-        // N = 1M: about 8.9 GB of synapse memory beyond the warm part
-        let note = note_for(1_000_000).expect("a note at N = 1M");
+        // N = 1M in a fresh process: 11.4 GB of synapse memory, almost all cold
+        let note = note_for(1_000_000, None).expect("a note at N = 1M");
         assert!(
-            note.contains("N=1000000") && note.contains("fresh memory") && note.contains("s/GB"),
+            note.contains("N=1000000") && note.contains("11.3 GB of memory the OS hands out cold"),
             "{note}"
         );
-        // the default sweep's builds fit in warm memory: no note
-        assert_eq!(note_for(13750), None);
+        // its build both ways: the warm one without the touch
+        assert!(
+            note.contains("right after a run that freed as much it would take about"),
+            "{note}"
+        );
+        // right after a run of its size, or the default sweep's sizes: no note
+        assert_eq!(note_for(1_000_000, Some(12e9)), None);
+        assert_eq!(note_for(13750, None), None);
     }
 }

@@ -39,12 +39,13 @@
 
 pub mod dry_run;
 pub mod manifest;
+pub mod plan;
 pub mod resume;
 pub mod write;
 
 use crate::comm::{self, Comm};
 use crate::config::Sweep;
-use crate::cost;
+use crate::cost::{self, Cost};
 use crate::error::{Error, Result};
 use crate::output::{self, spikes::SpikeStream};
 use crate::point::Point;
@@ -196,7 +197,8 @@ fn run_points(
 ) -> Result<f64> {
     let stop = progress::stop_flag();
     let started = Instant::now();
-    for (k, (pt, what)) in pts.iter().zip(todos).enumerate() {
+    let plan = plan::costs(sweep, pts, todos, comm.size());
+    for (k, ((pt, what), est)) in pts.iter().zip(todos).zip(plan).enumerate() {
         let tag = format!("[{}/{}] {}", k + 1, pts.len(), sweep.label_of(pt));
         if comm::any(comm, stop.load(Ordering::SeqCst)) {
             return Err(Error::Interrupted(format!("stopped before {tag}")));
@@ -211,7 +213,7 @@ fn run_points(
             Todo::Run(None) => {}
         }
         let ctx = PointRun { sweep, comm, stop };
-        if let Err(e) = ctx.run(pt, &tag, rep) {
+        if let Err(e) = ctx.run(pt, &tag, est, rep) {
             manifest.mark_unsaved(k, failed_status(&e));
             return Err(e);
         }
@@ -237,13 +239,14 @@ struct PointRun<'a> {
 
 impl PointRun<'_> {
     /// Run point `pt` labelled `tag` with a progress bar, write its files
-    /// (process 0), and report its summary line.
-    fn run(&self, pt: &Point, tag: &str, rep: &mut Reporter) -> Result<()> {
+    /// (process 0), and report its summary line beside `est`, the point's
+    /// cost in the run's plan ([`plan::costs`]).
+    fn run(&self, pt: &Point, tag: &str, est: Result<Cost>, rep: &mut Reporter) -> Result<()> {
         let (sweep, threads, comm) = (self.sweep, pt.threads, self.comm);
         let p = sweep.params_of(pt);
         let dir = sweep.dir_of(pt);
         comm::on_root(comm, || resume::clear_point(&dir))?;
-        let est = cost::estimate_on(pt.model, &p, threads, comm.size(), &sweep.machine)?;
+        let est = est?;
         // process 0 streams the spike file while the simulation runs
         let mut stream = None;
         comm::on_root(comm, || {
