@@ -350,7 +350,7 @@ fn one_process(model: ModelKind, p: &Params, d: &Derived, threads: usize, machin
     let cores = crate::host::cores();
     let speedup = speedup(threads.min(cores));
     let exchange = exchange(p, d, rate, p.N as f64);
-    Cost {
+    let mut c = Cost {
         neurons: p.N,
         plastic,
         static_,
@@ -363,17 +363,10 @@ fn one_process(model: ModelKind, p: &Params, d: &Derived, threads: usize, machin
         } else {
             0.0
         },
-        build_s: build_s(
-            (p, d),
-            synapses as f64,
-            parts,
-            cold_bytes(syn_bytes, warm),
-            speedup,
-            machine,
-        ),
-        touch_s: touch_s(cold_bytes(syn_bytes, warm), speedup, machine),
-        touch_bytes: syn_bytes,
-        cold_bytes: cold_bytes(syn_bytes, warm),
+        build_s: 0.0,
+        touch_s: 0.0,
+        touch_bytes: 0.0,
+        cold_bytes: 0.0,
         sim_s: sim_s(model, p, (a, b), n, rate, speedup, syn_bytes / parts),
         stats_s: stats_s(plastic as f64, rate * t_s, speedup, machine),
         processes: 1,
@@ -381,7 +374,16 @@ fn one_process(model: ModelKind, p: &Params, d: &Derived, threads: usize, machin
         offset_bytes: offsets,
         total_memory: memory,
         exchange,
-    }
+    };
+    set_build(
+        &mut c,
+        (p, d),
+        (synapses as f64, parts, syn_bytes),
+        warm,
+        speedup,
+        machine,
+    );
+    c
 }
 
 /// Bytes per neuron a partition owns: its input ring (2 channels, D slots)
@@ -464,18 +466,24 @@ fn build_s_per_synapse(p: &Params, d: &Derived, per_partition: f64) -> f64 {
     share * calib::BUILD_S_PER_SYNAPSE
 }
 
-/// Build time (s) of `synapses` synapses of the network of `p` in `parts`
-/// partitions, `cold` bytes of whose memory the OS hands out cold, on
-/// `speedup` threads' worth of cores of `machine`: drawing and placing
-/// them, and touching that memory.
-fn build_s((p, d): (&Params, &Derived), synapses: f64, parts: f64, cold: f64, speedup: f64, machine: &Machine) -> f64 {
-    machine.build * build_s_per_synapse(p, d, synapses / parts) * synapses / speedup + touch_s(cold, speedup, machine)
-}
-
-/// The part of `bytes` of synapse memory beyond `warm` (bytes): what a
-/// build touches cold.
-fn cold_bytes(bytes: f64, warm: f64) -> f64 {
-    (bytes - warm).max(0.0)
+/// Set the build of `c` (`build_s`, `touch_s`, `touch_bytes`,
+/// `cold_bytes`): `synapses` synapses of the network of `p` in `parts`
+/// partitions, taking `bytes` of memory of which the OS hands out `warm`
+/// warm and the rest cold, on `speedup` threads' worth of cores of
+/// `machine`: drawing and placing them, and touching the cold memory.
+fn set_build(
+    c: &mut Cost,
+    (p, d): (&Params, &Derived),
+    (synapses, parts, bytes): (f64, f64, f64),
+    warm: f64,
+    speedup: f64,
+    machine: &Machine,
+) {
+    let cold = (bytes - warm).max(0.0);
+    c.touch_bytes = bytes;
+    c.cold_bytes = cold;
+    c.touch_s = touch_s(cold, speedup, machine);
+    c.build_s = machine.build * build_s_per_synapse(p, d, synapses / parts) * synapses / speedup + c.touch_s;
 }
 
 /// The first-touch time (s) of `cold` bytes of cold memory on `speedup`
@@ -608,17 +616,7 @@ fn distribute(
     // the largest process's partitions (the first: one per thread, at most
     // one per neuron)
     let parts = partitions(p, threads);
-    c.build_s = build_s(
-        (p, d),
-        synapses as f64,
-        parts,
-        cold_bytes(syn_bytes, warm),
-        speedup,
-        machine,
-    );
-    c.touch_s = touch_s(cold_bytes(syn_bytes, warm), speedup, machine);
-    c.touch_bytes = syn_bytes;
-    c.cold_bytes = cold_bytes(syn_bytes, warm);
+    set_build(c, (p, d), (synapses as f64, parts, syn_bytes), warm, speedup, machine);
     c.sim_s = sim_s(model, p, (a, b), own, c.rate, speedup, syn_bytes / parts);
     c.stats_s = stats_s(n_e as f64 * d.K_E as f64, c.rate * p.T / 1000.0, speedup, machine);
     c.exchange = exchange(p, d, c.rate, own);
