@@ -26,8 +26,9 @@ pub enum Command {
     /// Draw the scaling figure and tables from a results tree on disk.
     Analyse(AnalyseArgs),
     /// Measure this machine for the cost model behind `run --dry-run`:
-    /// run a short sweep (or read the points of DIR) and write the
-    /// calibration file that `run --calibration FILE` reads.
+    /// run a short sweep (or read the points of DIR), time the first touch
+    /// of cold memory, and write the calibration file that `run
+    /// --calibration FILE` reads.
     Calibrate(CalibrateArgs),
     /// Print a shell completion script to stdout
     /// (e.g. `scaling completions bash > ~/.local/share/bash-completion/completions/scaling`).
@@ -119,7 +120,8 @@ pub struct CalibrateArgs {
     /// The calibration file to write.
     #[arg(long, default_value = "calibration.json")]
     pub out: PathBuf,
-    /// Worker threads of the calibration sweep; 0 uses every core.
+    /// Worker threads of the calibration sweep and of the memory probe; 0
+    /// uses every core.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
     /// Print only errors.
