@@ -150,10 +150,14 @@ pub mod calib {
     /// it was 0.65.
     pub const SORTED_BUILD_SHARE: f64 = 0.9;
     /// Memory (bytes) a build in a fresh process gets from the OS warm
-    /// (without first-touch cost beyond [`BUILD_S_PER_SYNAPSE`]) on an idle
-    /// machine: on the third dev machine (2026-12-04), a VM that hands
-    /// free memory back to its host, 25 of the 512 huge pages of a 1 GiB
-    /// probe touched after a pause came warm (52 MB).
+    /// (without first-touch cost beyond [`BUILD_S_PER_SYNAPSE`]) on an
+    /// idle machine. On the third dev machine (2026-12-04), a VM that hands
+    /// free memory back to its host in blocks of 2 MiB and up, a 1 GiB
+    /// probe of huge pages after a 15 s pause found 0-12 MB of it warm
+    /// (three probes; 52 MB in a fourth), but small arrays, in 4 KiB pages
+    /// from the guest's fragments, come warm: the default sweep's first
+    /// point (14 MB of synapses) built in 4.8-12 ms in fresh processes and
+    /// sweeps, its warm cost, not the 20 ms a cold touch would add up to.
     pub const FRESH_WARM_BYTES: f64 = 50e6;
     /// First-touch time per byte of cold memory (s, one thread; page
     /// faults, zeroing and, on a VM, the host's faults), divided by the
