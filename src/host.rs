@@ -32,22 +32,24 @@ pub fn release_free_memory() {
     }
 }
 
-/// Ask the kernel to back `mem` with transparent huge pages (2 MiB) where
+/// A transparent huge page (bytes).
+pub const HUGE_PAGE: usize = 2 << 20;
+
+/// Ask the kernel to back `mem` with transparent huge pages ([`HUGE_PAGE`]) where
 /// it has not been touched yet (Linux `madvise(MADV_HUGEPAGE)` on the
 /// whole 2 MiB pages inside it; nothing elsewhere, or where the kernel
 /// says no). Only the speed of first touches and page walks changes.
 pub fn advise_huge_pages<T>(mem: &[T]) {
     #[cfg(target_os = "linux")]
     {
-        const HUGE: usize = 2 << 20;
         const MADV_HUGEPAGE: std::ffi::c_int = 14;
         extern "C" {
             fn madvise(addr: *mut std::ffi::c_void, len: usize, advice: std::ffi::c_int) -> std::ffi::c_int;
         }
         let start = mem.as_ptr() as usize;
         let (first, end) = (
-            start.next_multiple_of(HUGE),
-            (start + std::mem::size_of_val(mem)) / HUGE * HUGE,
+            start.next_multiple_of(HUGE_PAGE),
+            (start + std::mem::size_of_val(mem)) / HUGE_PAGE * HUGE_PAGE,
         );
         if first < end {
             // SAFETY: [first, end) lies inside `mem`, memory this process
@@ -117,7 +119,7 @@ pub fn cpu_model() -> String {
 }
 
 /// Bytes of one timed piece of [`touch_pieces`]: one huge page.
-pub const TOUCH_PIECE: usize = 2 << 20;
+pub const TOUCH_PIECE: usize = HUGE_PAGE;
 
 /// Touch `bytes` of fresh memory for the first time on `threads` threads at
 /// once and free it; returns the time (s) of each [`TOUCH_PIECE`] piece as

@@ -486,14 +486,9 @@ fn set_build(
     let cold = (bytes - warm).max(0.0);
     c.touch_bytes = bytes;
     c.cold_bytes = cold;
-    c.touch_s = touch_s(cold, speedup, machine);
+    // each partition touches its own arrays
+    c.touch_s = machine.touch_s_per_byte * cold / speedup;
     c.build_s = machine.build * build_s_per_synapse(p, d, synapses / parts) * synapses / speedup + c.touch_s;
-}
-
-/// The first-touch time (s) of `cold` bytes of cold memory on `speedup`
-/// threads' worth of cores of `machine` (each partition touches its own).
-fn touch_s(cold: f64, speedup: f64, machine: &Machine) -> f64 {
-    machine.touch_s_per_byte * cold / speedup
 }
 
 /// Time (s) of the weight statistics over `weights` E->E weights after a

@@ -170,11 +170,13 @@ fn print_totals(n: usize, threads: &str, r: usize, total_s: f64, max_mem: f64, m
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cost::calib::FRESH_WARM_BYTES;
     use crate::cost::machine::Machine;
     use crate::models::ModelKind;
     use crate::params::Params;
 
-    fn note_for(n: usize, warm: Option<f64>) -> Option<String> {
+    /// The note on an iaf_psc_alpha point of `n` neurons whose build finds `warm` bytes warm.
+    fn note_for(n: usize, warm: f64) -> Option<String> {
         let pt = Point {
             model: ModelKind::IafPscAlpha,
             n,
@@ -182,17 +184,14 @@ mod tests {
             threads: 2,
         };
         let (p, machine) = (pt.params(&Params::default()), Machine::default());
-        let c = match warm {
-            None => crate::cost::estimate_on(pt.model, &p, 2, 1, &machine),
-            Some(w) => crate::cost::estimate_after(pt.model, &p, 2, 1, &machine, w),
-        };
-        touch_note(&pt, &c.unwrap())
+        let c = crate::cost::estimate_after(pt.model, &p, 2, 1, &machine, warm).unwrap();
+        touch_note(&pt, &c)
     }
 
     #[test]
     fn a_build_mostly_first_touch_gets_a_note() {
         // N = 1M in a fresh process: 11.4 GB of synapse memory, almost all cold
-        let note = note_for(1_000_000, None).expect("a note at N = 1M");
+        let note = note_for(1_000_000, FRESH_WARM_BYTES).expect("a note at N = 1M");
         assert!(
             note.contains("N=1000000") && note.contains("11.3 GB of memory the OS hands out cold"),
             "{note}"
@@ -203,7 +202,7 @@ mod tests {
             "{note}"
         );
         // right after a run of its size, or the default sweep's sizes: no note
-        assert_eq!(note_for(1_000_000, Some(12e9)), None);
-        assert_eq!(note_for(13750, None), None);
+        assert_eq!(note_for(1_000_000, 12e9), None);
+        assert_eq!(note_for(13750, FRESH_WARM_BYTES), None);
     }
 }
