@@ -14,7 +14,7 @@ pub(super) fn step_groups(
     groups: &mut [Group],
     ex: &[[f64; LANES]],
     inh: &[[f64; LANES]],
-    fired: &mut impl FnMut(usize),
+    fired: &mut [u8],
 ) {
     // SAFETY (both): the four f64 from `x[at]` lie inside the array (at is 0 or 4)
     let load = |x: &[f64; LANES], at: usize| unsafe { _mm256_loadu_pd(x[at..at + 4].as_ptr()) };
@@ -29,7 +29,8 @@ pub(super) fn step_groups(
     let v_reset = _mm256_set1_pd(m.v_reset);
     let ref_steps = _mm256_castsi256_pd(_mm256_set1_epi64x(m.ref_steps as i64));
     let (zero, minus_one) = (_mm256_setzero_si256(), _mm256_set1_epi64x(-1));
-    for (g, (q, (x, y))) in groups.iter_mut().zip(ex.iter().zip(inh)).enumerate() {
+    for ((q, f), (x, y)) in groups.iter_mut().zip(fired).zip(ex.iter().zip(inh)) {
+        *f = 0;
         for at in [0, 4] {
             let (v, di_ex, i_ex) = (load(&q.v, at), load(&q.di_ex, at), load(&q.i_ex, at));
             let (di_in, i_in) = (load(&q.di_in, at), load(&q.i_in, at));
@@ -53,7 +54,7 @@ pub(super) fn step_groups(
             let di_in = _mm256_add_pd(_mm256_mul_pd(di_in, p11), _mm256_mul_pd(psc, load(y, at)));
             // 3. threshold
             let spike = _mm256_cmp_pd::<_CMP_GE_OQ>(v, theta);
-            let mut bits = _mm256_movemask_pd(spike);
+            let bits = _mm256_movemask_pd(spike);
             if bits != 0 {
                 v = _mm256_blendv_pd(v, v_reset, spike);
                 r = _mm256_blendv_pd(r, ref_steps, spike);
@@ -65,10 +66,7 @@ pub(super) fn step_groups(
             store(&mut q.i_in, at, i_in);
             // SAFETY: q.r[at..at + 4] holds four i64, one vector
             unsafe { _mm256_storeu_si256(q.r[at..at + 4].as_mut_ptr().cast(), _mm256_castpd_si256(r)) };
-            while bits != 0 {
-                fired(LANES * g + at + bits.trailing_zeros() as usize);
-                bits &= bits - 1;
-            }
+            *f |= (bits as u8) << at;
         }
     }
 }

@@ -15,7 +15,7 @@ pub(super) fn step_groups(
     groups: &mut [Group],
     ex: &[[f64; LANES]],
     inh: &[[f64; LANES]],
-    fired: &mut impl FnMut(usize),
+    fired: &mut [u8],
 ) {
     // SAFETY (both): the array holds eight f64, one vector
     let load = |x: &[f64; LANES]| unsafe { _mm512_loadu_pd(x.as_ptr()) };
@@ -29,7 +29,7 @@ pub(super) fn step_groups(
     let v_reset = _mm512_set1_pd(m.v_reset);
     let ref_steps = _mm512_set1_epi64(m.ref_steps as i64);
     let (zero, one) = (_mm512_setzero_si512(), _mm512_set1_epi64(1));
-    for (g, (q, (x, y))) in groups.iter_mut().zip(ex.iter().zip(inh)).enumerate() {
+    for ((q, f), (x, y)) in groups.iter_mut().zip(fired).zip(ex.iter().zip(inh)) {
         let (v, di_ex, i_ex, di_in, i_in) = (load(&q.v), load(&q.di_ex), load(&q.i_ex), load(&q.di_in), load(&q.i_in));
         // SAFETY: q.r holds eight i64, one vector
         let r = unsafe { _mm512_loadu_si512(q.r.as_ptr().cast()) };
@@ -50,7 +50,7 @@ pub(super) fn step_groups(
         let i_in = _mm512_add_pd(_mm512_mul_pd(p21, di_in), _mm512_mul_pd(p11, i_in));
         let di_in = _mm512_add_pd(_mm512_mul_pd(di_in, p11), _mm512_mul_pd(psc, load(y)));
         // 3. threshold
-        let mut bits = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(v, theta);
+        let bits = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(v, theta);
         if bits != 0 {
             v = _mm512_mask_blend_pd(bits, v, v_reset);
             r = _mm512_mask_blend_epi64(bits, r, ref_steps);
@@ -62,9 +62,6 @@ pub(super) fn step_groups(
         store(&mut q.i_in, i_in);
         // SAFETY: q.r holds eight i64, one vector
         unsafe { _mm512_storeu_si512(q.r.as_mut_ptr().cast(), r) };
-        while bits != 0 {
-            fired(LANES * g + bits.trailing_zeros() as usize);
-            bits &= bits - 1;
-        }
+        *f = bits;
     }
 }

@@ -91,15 +91,38 @@ pub fn step_groups(
         "one input per neuron"
     );
     let (ex, inh) = (ex.as_chunks::<LANES>().0, inh.as_chunks::<LANES>().0);
-    match isa {
-        Isa::Portable => portable::step_groups(m, groups, ex, inh, fired),
-        // SAFETY: the CPU has AVX2 (asserted above)
-        #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 => unsafe { avx2::step_groups(m, groups, ex, inh, fired) },
-        // SAFETY: the CPU has AVX-512F (asserted above)
-        #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 => unsafe { avx512::step_groups(m, groups, ex, inh, fired) },
-        #[cfg(not(target_arch = "x86_64"))]
-        Isa::Avx2 | Isa::Avx512 => unreachable!("x86-64 instruction sets are never available elsewhere"),
+    // the kernels only note who fired, a bit per lane and a byte per group;
+    // `fired` is called after each chunk of groups, so that the kernels'
+    // loops make no call: with the engine's callback inside the loop, the
+    // AVX-512 kernel took 0.72 ns per neuron-step in the engine, with none
+    // 0.35 ns (the compiler kept the loop's values on the stack)
+    let mut masks = [0u8; CHUNK];
+    for (c, (groups, (ex, inh))) in groups
+        .chunks_mut(CHUNK)
+        .zip(ex.chunks(CHUNK).zip(inh.chunks(CHUNK)))
+        .enumerate()
+    {
+        let masks = &mut masks[..groups.len()];
+        match isa {
+            Isa::Portable => portable::step_groups(m, groups, ex, inh, masks),
+            // SAFETY: the CPU has AVX2 (asserted above)
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => unsafe { avx2::step_groups(m, groups, ex, inh, masks) },
+            // SAFETY: the CPU has AVX-512F (asserted above)
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => unsafe { avx512::step_groups(m, groups, ex, inh, masks) },
+            #[cfg(not(target_arch = "x86_64"))]
+            Isa::Avx2 | Isa::Avx512 => unreachable!("x86-64 instruction sets are never available elsewhere"),
+        }
+        for (g, &bits) in masks.iter().enumerate().filter(|&(_, &bits)| bits != 0) {
+            let mut bits = bits;
+            while bits != 0 {
+                fired(LANES * (CHUNK * c + g) + bits.trailing_zeros() as usize);
+                bits &= bits - 1;
+            }
+        }
     }
 }
+
+/// Groups a kernel advances before the neurons that fired are reported.
+const CHUNK: usize = 64;
