@@ -179,13 +179,30 @@ impl DriveBlock {
         if steps == 0 {
             return 0;
         }
-        let mut events = 0;
-        for (streams, g) in self.groups[groups.clone()].iter_mut().zip(groups) {
-            let base = g * LANES;
-            let column = base - neurons.start;
-            let per_lane = simd::group(self.isa, table, streams, &mut rows[column..], stride, steps, w);
-            // padding lanes are not counted
-            events += per_lane[..(self.n - base).min(LANES)].iter().sum::<u64>();
+        // the whole groups in one call; a last group with padding lanes on its
+        // own, its padding lanes not counted
+        let whole = if neurons.end.is_multiple_of(LANES) {
+            groups.clone()
+        } else {
+            groups.start..groups.end - 1
+        };
+        let sum = |per_lane: [u64; LANES], lanes: usize| per_lane[..lanes].iter().sum::<u64>();
+        let mut events = sum(
+            simd::groups(self.isa, table, &mut self.groups[whole.clone()], rows, stride, steps, w),
+            LANES,
+        );
+        if whole.end < groups.end {
+            let column = whole.len() * LANES;
+            let per_lane = simd::groups(
+                self.isa,
+                table,
+                &mut self.groups[whole.end..groups.end],
+                &mut rows[column..],
+                stride,
+                steps,
+                w,
+            );
+            events += sum(per_lane, self.n - whole.end * LANES);
         }
         events
     }

@@ -8,8 +8,26 @@ use std::arch::x86_64::*;
 /// [`super::portable::group`] four lanes per instruction, one half of the
 /// group after the other. Calling it (unsafe outside code compiled for
 /// AVX2) requires a CPU with AVX2.
+/// [`group`] for each of `groups` in turn, group g writing the columns
+/// from g * LANES of `rows`; returns the events per lane, summed over the
+/// groups.
 #[target_feature(enable = "avx2")]
-pub(super) fn group(
+pub(super) fn groups(
+    table: &CountTable,
+    groups: &mut [Streams],
+    rows: &mut [f64],
+    stride: usize,
+    steps: usize,
+    w: f64,
+) -> [u64; LANES] {
+    super::each_group(groups, rows, |streams, rows| {
+        group(table, streams, rows, stride, steps, w)
+    })
+}
+
+#[target_feature(enable = "avx2")]
+#[inline]
+fn group(
     table: &CountTable,
     streams: &mut Streams,
     rows: &mut [f64],

@@ -7,8 +7,26 @@ use std::arch::x86_64::*;
 /// [`super::portable::group`] eight lanes per instruction. Calling it
 /// (unsafe outside code compiled for AVX-512F) requires a CPU with
 /// AVX-512F.
+/// [`group`] for each of `groups` in turn, group g writing the columns
+/// from g * LANES of `rows`; returns the events per lane, summed over the
+/// groups.
 #[target_feature(enable = "avx512f")]
-pub(super) fn group(
+pub(super) fn groups(
+    table: &CountTable,
+    groups: &mut [Streams],
+    rows: &mut [f64],
+    stride: usize,
+    steps: usize,
+    w: f64,
+) -> [u64; LANES] {
+    super::each_group(groups, rows, |streams, rows| {
+        group(table, streams, rows, stride, steps, w)
+    })
+}
+
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn group(
     table: &CountTable,
     streams: &mut Streams,
     rows: &mut [f64],

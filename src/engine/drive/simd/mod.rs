@@ -1,5 +1,5 @@
 //! The kernel of the external Poisson drive ([`crate::engine::drive`]):
-//! one group of [`LANES`] neurons through a run of steps. Each lane
+//! groups of [`LANES`] neurons, one after the other, through a run of steps. Each lane
 //! advances its own xoshiro256++ stream one draw per step, turns the draw
 //! into an event count through the inverse Poisson CDF of a
 //! [`CountTable`], and writes `count * w` into the step's row.
@@ -31,34 +31,56 @@ pub const FAST: usize = 4;
 /// (structure of arrays, so that a vector holds one word of every lane).
 pub type Streams = [[u64; LANES]; 4];
 
-/// Advance the [`LANES`] streams of one group through `steps` steps with
-/// the kernel of `isa`: `rows[k * stride + i] = c * w` for the count c of
-/// lane i in step k. Returns the events (the sum of the counts) per lane.
-/// Every `isa` gives the same bits.
+/// Advance the [`LANES`] streams of each of `groups` through `steps` steps
+/// with the kernel of `isa`: `rows[k * stride + LANES * g + i] = c * w` for
+/// the count c of lane i of group g in step k. Returns the events (the sum
+/// of the counts) per lane, summed over the groups. Every `isa` gives the
+/// same bits.
 ///
 /// Panics if this CPU lacks `isa`, or if `rows` is too short
-/// (`(steps - 1) * stride + LANES` values are written).
-pub fn group(
+/// (`(steps - 1) * stride + LANES * groups.len()` values are written).
+pub fn groups(
     isa: Isa,
     table: &CountTable,
-    streams: &mut Streams,
+    groups: &mut [Streams],
     rows: &mut [f64],
     stride: usize,
     steps: usize,
     w: f64,
 ) -> [u64; LANES] {
     assert!(isa.is_available(), "this CPU lacks {}", isa.name());
+    assert!(
+        steps == 0 || rows.len() >= (steps - 1) * stride + LANES * groups.len(),
+        "rows for every step of every group"
+    );
     match isa {
-        Isa::Portable => portable::group(table, streams, rows, stride, steps, w),
+        Isa::Portable => portable::groups(table, groups, rows, stride, steps, w),
         // SAFETY: the CPU has AVX2 (asserted above)
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 => unsafe { avx2::group(table, streams, rows, stride, steps, w) },
+        Isa::Avx2 => unsafe { avx2::groups(table, groups, rows, stride, steps, w) },
         // SAFETY: the CPU has AVX-512F (asserted above)
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 => unsafe { avx512::group(table, streams, rows, stride, steps, w) },
+        Isa::Avx512 => unsafe { avx512::groups(table, groups, rows, stride, steps, w) },
         #[cfg(not(target_arch = "x86_64"))]
         Isa::Avx2 | Isa::Avx512 => unreachable!("x86-64 instruction sets are never available elsewhere"),
     }
+}
+
+/// `group(streams, rows)` for each of `groups`, group g with the rows from
+/// column g * LANES; the events per lane, summed. Inlined into each
+/// kernel's loop over the groups (one call per block, not per group).
+#[inline(always)]
+fn each_group(
+    groups: &mut [Streams],
+    rows: &mut [f64],
+    mut group: impl FnMut(&mut Streams, &mut [f64]) -> [u64; LANES],
+) -> [u64; LANES] {
+    let mut events = [0u64; LANES];
+    for (g, streams) in groups.iter_mut().enumerate() {
+        let e = group(streams, &mut rows[g * LANES..]);
+        events.iter_mut().zip(e).for_each(|(a, b)| *a += b);
+    }
+    events
 }
 
 /// Replace the counts `c[i]` of the lanes `i` with bit i set in `rare`

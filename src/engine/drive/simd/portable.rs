@@ -4,8 +4,22 @@
 use super::{Streams, LANES};
 use crate::engine::drive::CountTable;
 
-/// One group through `steps` steps (see [`super::group`]).
-pub(super) fn group(
+/// Each of `groups` in turn through `steps` steps (see [`super::groups`]).
+pub(super) fn groups(
+    table: &CountTable,
+    groups: &mut [Streams],
+    rows: &mut [f64],
+    stride: usize,
+    steps: usize,
+    w: f64,
+) -> [u64; LANES] {
+    super::each_group(groups, rows, |streams, rows| {
+        group(table, streams, rows, stride, steps, w)
+    })
+}
+
+/// One group through `steps` steps.
+fn group(
     table: &CountTable,
     streams: &mut Streams,
     rows: &mut [f64],
