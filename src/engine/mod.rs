@@ -590,34 +590,13 @@ impl<M: NeuronModel> Slicer<'_, M> {
             let ((stamp, src), trace, c) = (a.spikes[i], a.pre[i], &mut b.cursors[i]);
             let slot = stamp as usize - 1 - a.t0;
             let run = below(&p.pl_targets, &mut c.plastic, end, last);
-            let targets = &p.pl_targets[run.clone()];
-            let weights = &mut p.pl_weights[run];
-            let skip_zero = stdp.keeps_zero();
-            let mut k = 0;
-            loop {
-                // a zero weight stays zero and adds nothing to the input (an input
-                // row only holds -0.0 where the drive's weight is negative, and a
-                // zero's sign never reaches a spike or a weight): pass it over in a
-                // loop of its own (at N = 1250 nineteen in twenty E->E weights end at
-                // zero), and count them: once they are many, they are retired
-                let zeros = k;
-                while skip_zero && k < weights.len() && weights[k] == 0.0 {
-                    k += 1;
-                }
-                passed += k - zeros;
-                let (Some(&t), Some(w)) = (targets.get(k), weights.get_mut(k)) else {
-                    break;
-                };
-                // the targets' histories are scattered: ask for them a few synapses ahead
-                if let Some(&ahead) = targets.get(k + PREFETCH_AHEAD).filter(|_| AHEAD) {
-                    prefetch(history[ahead as usize].entries.last());
-                }
-                *w = stdp.transmit(*w, trace, stamp, &history[t as usize]);
-                if M::READS_INPUT {
-                    ring.add_ex(t as usize - first, slot, *w);
-                }
-                k += 1;
-            }
+            let (targets, weights) = (&p.pl_targets[run.clone()], &mut p.pl_weights[run]);
+            let ex_row = ring.ex_row_mut(slot);
+            passed += if M::READS_INPUT {
+                plastic_row::<AHEAD, true>(stdp, trace, stamp, targets, weights, history, ex_row, first)
+            } else {
+                plastic_row::<AHEAD, false>(stdp, trace, stamp, targets, weights, history, ex_row, first)
+            };
             let run = below(&p.st_targets, &mut c.fixed, end, last);
             if !M::READS_INPUT {
                 // static synapses only carry input
@@ -825,6 +804,53 @@ fn update_block<M: NeuronModel>(
             }
         }
     }
+}
+
+/// Transmit a spike with stamp `stamp` (its sender's trace before it
+/// `trace`) through the plastic synapses `targets`, `weights` onto the
+/// block whose first neuron is `first`, adding each new weight to the
+/// target's column of `ex_row` if `INPUT`; returns the zero weights passed
+/// over. Out of line, so that the registers around glibc's `pow` hold
+/// this loop's values only.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn plastic_row<const AHEAD: bool, const INPUT: bool>(
+    stdp: &StdpPl,
+    trace: PreTrace,
+    stamp: u32,
+    targets: &[u32],
+    weights: &mut [f64],
+    history: &[PostHistory],
+    ex_row: &mut [f64],
+    first: usize,
+) -> usize {
+    let skip_zero = stdp.keeps_zero();
+    let (mut k, mut passed) = (0, 0);
+    loop {
+        // a zero weight stays zero and adds nothing to the input (an input
+        // row only holds -0.0 where the drive's weight is negative, and a
+        // zero's sign never reaches a spike or a weight): pass it over in a
+        // loop of its own (at N = 1250 nineteen in twenty E->E weights end at
+        // zero), and count them: once they are many, they are retired
+        let zeros = k;
+        while skip_zero && k < weights.len() && weights[k] == 0.0 {
+            k += 1;
+        }
+        passed += k - zeros;
+        let (Some(&t), Some(w)) = (targets.get(k), weights.get_mut(k)) else {
+            break;
+        };
+        // the targets' histories are scattered: ask for them a few synapses ahead
+        if let Some(&ahead) = targets.get(k + PREFETCH_AHEAD).filter(|_| AHEAD) {
+            prefetch(history[ahead as usize].entries.last());
+        }
+        *w = stdp.transmit(*w, trace, stamp, &history[t as usize]);
+        if INPUT {
+            ex_row[t as usize - first] += *w;
+        }
+        k += 1;
+    }
+    passed
 }
 
 /// Ask for the newest spike history entry of each of `history` (scattered

@@ -46,6 +46,12 @@ impl InputRing {
         self.inh[slot * self.stride + l] += w;
     }
 
+    /// The excitatory row of `slot`, for adding to it (one value per neuron).
+    #[inline(always)]
+    pub fn ex_row_mut(&mut self, slot: usize) -> &mut [f64] {
+        &mut self.ex[slot * self.stride..slot * self.stride + self.n]
+    }
+
     /// The excitatory and inhibitory rows of `slot` (one value per neuron).
     #[inline(always)]
     pub fn rows(&self, slot: usize) -> (&[f64], &[f64]) {
