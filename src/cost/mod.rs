@@ -851,7 +851,7 @@ mod tests {
         // 11 spikes per neuron: (1 - e^-11) / 11 of them are first spikes, 0.7 cheaper
         let x = rate * t_s;
         let paid = 1.0 - 0.7 * (1.0 - (-x).exp()) / x;
-        let sim = 1.2e-5 * n * t_s + 1.5e-8 * paid * n * rate * t_s * 1250.0;
+        let sim = 8.5e-6 * n * t_s + 1.07e-8 * paid * n * rate * t_s * 1250.0;
         assert!((c.sim_s / sim - 1.0).abs() < 1e-12, "{} vs {sim}", c.sim_s);
         // statistics: 1e7 E->E weights after 11 spikes per neuron, spread
         let stats = calib::STATS_S_PER_WEIGHT * 1e7;
