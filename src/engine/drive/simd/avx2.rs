@@ -5,12 +5,9 @@ use super::{scan_rare_lanes, Streams, FAST, LANES};
 use crate::engine::drive::CountTable;
 use std::arch::x86_64::*;
 
-/// [`super::portable::group`] four lanes per instruction, one half of the
-/// group after the other. Calling it (unsafe outside code compiled for
-/// AVX2) requires a CPU with AVX2.
-/// [`group`] for each of `groups` in turn, group g writing the columns
-/// from g * LANES of `rows`; returns the events per lane, summed over the
-/// groups.
+/// [`super::portable::groups`] with [`group`]: the loop over the groups
+/// inside code compiled for the instruction set, its constants set up once.
+/// Calling it requires a CPU with AVX2.
 #[target_feature(enable = "avx2")]
 pub(super) fn groups(
     table: &CountTable,
@@ -25,6 +22,9 @@ pub(super) fn groups(
     })
 }
 
+/// [`super::portable::group`] four lanes per instruction, one half of the
+/// group after the other. Calling it (unsafe outside code compiled for
+/// AVX2) requires a CPU with AVX2.
 #[target_feature(enable = "avx2")]
 #[inline]
 fn group(

@@ -4,12 +4,9 @@ use super::{scan_rare_lanes, Streams, FAST, LANES};
 use crate::engine::drive::CountTable;
 use std::arch::x86_64::*;
 
-/// [`super::portable::group`] eight lanes per instruction. Calling it
-/// (unsafe outside code compiled for AVX-512F) requires a CPU with
-/// AVX-512F.
-/// [`group`] for each of `groups` in turn, group g writing the columns
-/// from g * LANES of `rows`; returns the events per lane, summed over the
-/// groups.
+/// [`super::portable::groups`] with [`group`]: the loop over the groups
+/// inside code compiled for the instruction set, its constants set up once.
+/// Calling it requires a CPU with AVX-512F.
 #[target_feature(enable = "avx512f")]
 pub(super) fn groups(
     table: &CountTable,
@@ -24,6 +21,9 @@ pub(super) fn groups(
     })
 }
 
+/// [`super::portable::group`] eight lanes per instruction. Calling it
+/// (unsafe outside code compiled for AVX-512F) requires a CPU with
+/// AVX-512F.
 #[target_feature(enable = "avx512f")]
 #[inline]
 fn group(
