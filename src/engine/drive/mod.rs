@@ -179,30 +179,28 @@ impl DriveBlock {
         if steps == 0 {
             return 0;
         }
-        // the whole groups in one call; a last group with padding lanes on its
-        // own, its padding lanes not counted
-        let whole = if neurons.end.is_multiple_of(LANES) {
-            groups.clone()
-        } else {
-            groups.start..groups.end - 1
-        };
-        let sum = |per_lane: [u64; LANES], lanes: usize| per_lane[..lanes].iter().sum::<u64>();
-        let mut events = sum(
-            simd::groups(self.isa, table, &mut self.groups[whole.clone()], rows, stride, steps, w),
-            LANES,
-        );
-        if whole.end < groups.end {
-            let column = whole.len() * LANES;
+        // the whole groups in one call, then a last group with padding lanes (if
+        // any), its padding lanes not counted
+        let whole = groups.start..neurons.end / LANES;
+        let mut events = 0;
+        for (part, lanes) in [
+            (whole.clone(), LANES),
+            (whole.end..groups.end, neurons.end - whole.end * LANES),
+        ] {
+            if part.is_empty() {
+                continue;
+            }
+            let column = (part.start - groups.start) * LANES;
             let per_lane = simd::groups(
                 self.isa,
                 table,
-                &mut self.groups[whole.end..groups.end],
+                &mut self.groups[part],
                 &mut rows[column..],
                 stride,
                 steps,
                 w,
             );
-            events += sum(per_lane, self.n - whole.end * LANES);
+            events += per_lane[..lanes].iter().sum::<u64>();
         }
         events
     }

@@ -114,8 +114,7 @@ pub fn step_groups(
             #[cfg(not(target_arch = "x86_64"))]
             Isa::Avx2 | Isa::Avx512 => unreachable!("x86-64 instruction sets are never available elsewhere"),
         }
-        for (g, &bits) in masks.iter().enumerate().filter(|&(_, &bits)| bits != 0) {
-            let mut bits = bits;
+        for (g, mut bits) in masks.iter().copied().enumerate() {
             while bits != 0 {
                 fired(LANES * (CHUNK * c + g) + bits.trailing_zeros() as usize);
                 bits &= bits - 1;
