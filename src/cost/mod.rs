@@ -14,7 +14,7 @@
 //! | CSR row offsets | 8 * ((N_E+1) + (N+1)) * P; twice that while building (fill cursors) |
 //! | input ring | 2 channels * D slots * 8 per neuron (none for a model that ignores its input) |
 //! | neuron state, Poisson drive | 48 + 48 per neuron (no drive for a model that ignores its input) |
-//! | STDP spike history | 16 per spike of an E neuron |
+//! | STDP spike history | 16 per spike of an E neuron, room for 4 at least |
 //! | recorded spikes | 8 per spike, twice that while the vector grows |
 //! | process base | [`calib::BASE_BYTES`] |
 //!
@@ -63,7 +63,7 @@
 //! | CSR row offsets | 8 * ((N_E+1) + (N+1)) * T; twice that while building |
 //! | own neurons: ring, state, drive | 2 * D * 8 + 48 + 48 per neuron (48 without input) |
 //! | all neurons: spike counts, presynaptic STDP traces | 4 * N + 16 * N_E |
-//! | own E neurons' spike history | 16 per spike |
+//! | own E neurons' spike history | 16 per spike, room for 4 at least |
 //! | exchange buffers | one slice's spikes received and sent, [`SPIKE_BYTES`] each |
 //! | process base | [`calib::BASE_BYTES`] |
 //!
@@ -82,6 +82,7 @@ pub use machine::Machine;
 use crate::error::{Error, Result};
 use crate::models::{Calibration, ModelKind};
 use crate::params::{Derived, Params};
+use crate::plasticity::HISTORY_ROOM;
 use crate::point::Point;
 use crate::units::{bytes, sim_time};
 
@@ -541,7 +542,7 @@ struct ProcessBytes {
 /// that while building), per own neuron its ring, state and drive, per
 /// neuron of the network a spike count (4 B) and per E neuron of the
 /// network a presynaptic trace (16 B), its E neurons' spike history (16 B
-/// per spike) and one slice's exchange buffers. No spike record: process 0
+/// per spike, room for at least [`HISTORY_ROOM`] each) and one slice's exchange buffers. No spike record: process 0
 /// streams spikes.dat.
 fn process_bytes(
     model: ModelKind,
@@ -555,7 +556,7 @@ fn process_bytes(
     let syn = synapse_bytes(n_e * d.K_E as f64, n_e * d.K_I as f64 + n_i * p.K as f64);
     let own = (n_e + n_i) * own_neuron_bytes(model, d);
     let all = 4.0 * p.N as f64 + 16.0 * d.N_E as f64;
-    let history = 16.0 * n_e * rate * p.T / 1000.0;
+    let history = 16.0 * n_e * (rate * p.T / 1000.0).max(HISTORY_ROOM as f64);
     let x = exchange(p, d, rate, n_e + n_i);
     let build_peak = syn + 2.0 * offsets;
     let sim_peak = syn + offsets + own + all + history + x.recv_bytes + x.sent_bytes;

@@ -276,7 +276,17 @@ impl<'m, M: NeuronModel> Simulation<'m, M> {
                     states,
                     ring: input_rows::<M>(n, block, cfg.delay),
                     drive,
-                    history: vec![PostHistory::default(); n],
+                    // only the excitatory neurons (first) keep a history; all
+                    // of a partition's are allocated here, side by side
+                    history: (0..n)
+                        .map(|l| {
+                            if l < part.exc.len() {
+                                PostHistory::with_room()
+                            } else {
+                                PostHistory::default()
+                            }
+                        })
+                        .collect(),
                     spikes: Vec::new(),
                     cursors: Vec::new(),
                     block,

@@ -3,4 +3,4 @@
 
 pub mod stdp_pl;
 
-pub use stdp_pl::{PostHistory, PreTrace, StdpPl};
+pub use stdp_pl::{PostHistory, PreTrace, StdpPl, HISTORY_ROOM};
