@@ -542,8 +542,8 @@ struct ProcessBytes {
 /// that while building), per own neuron its ring, state and drive, per
 /// neuron of the network a spike count (4 B) and per E neuron of the
 /// network a presynaptic trace (16 B), its E neurons' spike history (16 B
-/// per spike, room for at least [`HISTORY_ROOM`] each) and one slice's exchange buffers. No spike record: process 0
-/// streams spikes.dat.
+/// per spike, room for at least [`HISTORY_ROOM`] each) and one slice's
+/// exchange buffers. No spike record: process 0 streams spikes.dat.
 fn process_bytes(
     model: ModelKind,
     p: &Params,
@@ -968,6 +968,25 @@ mod tests {
         let paid = 1.0 - cal.first_spike_saving * (1.0 - (-c.rate).exp()) / c.rate;
         let sim = (cal.update_s * 1e6 + (cal.event_s)(&p) * paid * 1e6 * c.rate * 1250.0) * slow;
         assert!((c.sim_s / sim - 1.0).abs() < 1e-12, "{} vs {sim}", c.sim_s);
+    }
+
+    #[test]
+    fn every_spike_history_has_room_for_a_few_spikes() {
+        let d = Params::default().derive().unwrap();
+        let (n_e, n_i) = (1000.0, 250.0);
+        let bytes = |t: f64, rate: f64| {
+            let p = Params {
+                T: t,
+                ..Default::default()
+            };
+            process_bytes(ModelKind::IafPscAlpha, &p, &d, 1, (n_e, n_i), rate).peak
+        };
+        // 0.01 and 1 spike a neuron take the room of HISTORY_ROOM spikes
+        assert_eq!(bytes(10.0, 1.0), bytes(1000.0, 1.0));
+        // 10 spikes a neuron take 10 - HISTORY_ROOM more than the room
+        let more = calib::MEM_MARGIN * 16.0 * n_e * (10 - HISTORY_ROOM) as f64;
+        let grown = bytes(10_000.0, 1.0) - bytes(1000.0, 1.0);
+        assert!((grown - more).abs() < 1e-6 * more, "{grown} against {more}");
     }
 
     #[test]
