@@ -342,13 +342,12 @@ fn one_process(model: ModelKind, p: &Params, d: &Derived, threads: usize, machin
     let rate = assumed_rate(model, p);
     let t_s = p.T / 1000.0;
     let spikes = n * rate * t_s;
-    let e_spikes = d.N_E as f64 * rate * t_s;
     let parts = partitions(p, threads);
     let offsets = offset_bytes(p, d, parts);
     let syn_bytes = synapse_bytes(plastic as f64, static_ as f64);
     let per_neuron = n * (own_neuron_bytes(model, d) + 4.0);
     let build_peak = syn_bytes + 2.0 * offsets;
-    let spike_bytes = 16.0 * e_spikes + 16.0 * spikes;
+    let spike_bytes = history_bytes(p, d.N_E as f64, rate) + 16.0 * spikes;
     let sim_peak = syn_bytes + offsets + per_neuron + spike_bytes;
     let memory = calib::BASE_BYTES + calib::MEM_MARGIN * build_peak.max(sim_peak);
     let (a, b) = coefficients(model, p, machine);
@@ -403,6 +402,13 @@ fn own_neuron_bytes(model: ModelKind, d: &Derived) -> f64 {
         0.0
     };
     input + 48.0
+}
+
+/// Bytes of the spike histories of `n_e` E neurons firing at `rate` (1/s)
+/// through the run of `p`: 16 per spike, and room for at least
+/// [`HISTORY_ROOM`] spikes each from the start.
+fn history_bytes(p: &Params, n_e: f64, rate: f64) -> f64 {
+    16.0 * n_e * (rate * p.T / 1000.0).max(HISTORY_ROOM as f64)
 }
 
 /// Bytes of `plastic` plastic synapses (u32 target + f64 weight) and
@@ -556,7 +562,7 @@ fn process_bytes(
     let syn = synapse_bytes(n_e * d.K_E as f64, n_e * d.K_I as f64 + n_i * p.K as f64);
     let own = (n_e + n_i) * own_neuron_bytes(model, d);
     let all = 4.0 * p.N as f64 + 16.0 * d.N_E as f64;
-    let history = 16.0 * n_e * (rate * p.T / 1000.0).max(HISTORY_ROOM as f64);
+    let history = history_bytes(p, n_e, rate);
     let x = exchange(p, d, rate, n_e + n_i);
     let build_peak = syn + 2.0 * offsets;
     let sim_peak = syn + offsets + own + all + history + x.recv_bytes + x.sent_bytes;
@@ -987,6 +993,23 @@ mod tests {
         let more = calib::MEM_MARGIN * 16.0 * n_e * (10 - HISTORY_ROOM) as f64;
         let grown = bytes(10_000.0, 1.0) - bytes(1000.0, 1.0);
         assert!((grown - more).abs() < 1e-6 * more, "{grown} against {more}");
+        // one process: from T = 10 ms to 1 s only the spike record grows (the
+        // histories stay within their room)
+        let one = |t: f64| {
+            estimate(
+                ModelKind::IafPscAlpha,
+                &Params {
+                    T: t,
+                    ..Default::default()
+                },
+                1,
+            )
+            .unwrap()
+        };
+        let (short, long) = (one(10.0), one(1000.0));
+        let record = calib::MEM_MARGIN * 16.0 * short.neurons as f64 * short.rate * 0.99;
+        let grown = long.memory - short.memory;
+        assert!((grown - record).abs() < 1e-6 * record, "{grown} against {record}");
     }
 
     #[test]
