@@ -213,7 +213,7 @@ impl ExactSum {
     /// Add `f(x)` for every `x` of `xs` (each result finite and >= 0): the
     /// same sum as [`ExactSum::add`] of each, faster on long slices. The
     /// significands are first summed per exponent, in
-    /// [`LANES`] independent sets so that neighbouring values with the same
+    /// `LANES` (4) independent sets so that neighbouring values with the same
     /// exponent do not wait for each other, and carried into the limbs once
     /// per block.
     pub fn add_mapped(&mut self, xs: &[f64], f: impl Fn(f64) -> f64) {

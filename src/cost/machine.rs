@@ -17,7 +17,7 @@
 //! Each factor is the median over the points of the measured coefficient
 //! divided by the built-in one, so one disturbed point does not move it
 //! (the build factor: over each (model, N)'s fastest build, see
-//! [`fastest_builds`]).
+//! `fastest_builds`).
 //! The first-touch cost of cold memory is measured directly (the probe of
 //! `scaling calibrate`, `host::touch_pieces`), not fitted.
 

@@ -4,8 +4,8 @@
 //! (seed, Connect, j). Each partition is built independently, in two passes
 //! over its targets (count, then place; the sorted placement of large
 //! partitions bounds its counts instead and draws once), so no list of all
-//! synapses is ever held beside the network (see [`build_partition`] and
-//! [`Sorted`] for how the placing pass keeps its writes in cache).
+//! synapses is ever held beside the network (see `build_partition` and
+//! `Sorted` for how the placing pass keeps its writes in cache).
 
 use super::storage::{Network, Partition};
 use crate::host::advise_huge_pages;
@@ -109,7 +109,7 @@ const BUCKET_ENTRIES: usize = 1 << 20;
 const MIN_STAGING: usize = 1 << 20;
 
 /// Counts per source (4 bytes each, for every source) above which a
-/// partition too large to be placed directly is sorted ([`Sorted`])
+/// partition too large to be placed directly is sorted (`Sorted`)
 /// rather than staged after counting every row: above N = 436907 in the
 /// model's network (N_E = 0.8 N).
 /// Measured against staging (2026-12-03, second machine), when sorting
@@ -124,7 +124,7 @@ const MIN_STAGING: usize = 1 << 20;
 pub const SORTED_MIN_COUNT_BYTES: usize = 3 << 20;
 
 /// Whether a partition of a network of `n` neurons (`n_e` excitatory) is
-/// sorted ([`Sorted`]) when it is too large to be placed directly: when
+/// sorted (`Sorted`) when it is too large to be placed directly: when
 /// its counts per source would exceed [`SORTED_MIN_COUNT_BYTES`].
 pub fn sorts(n: usize, n_e: usize) -> bool {
     std::mem::size_of::<u32>() * (n_e + n) > SORTED_MIN_COUNT_BYTES
