@@ -9,8 +9,9 @@
 //!   speed-up * `phases.update` / (N * T) / slowdown;
 //! - event coefficient (s per synaptic event, one thread) = speed-up *
 //!   (`phases.deliver` + `phases.gather`) / `synaptic_events` / slowdown;
-//! - build per synapse (s, one thread) = speed-up * `build_time` /
-//!   synapses, from points whose synapses are at most
+//! - build = speed-up * `build_time` / the built-in build work (per
+//!   synapse, plus the faults of 4 KiB pages per byte), from points whose
+//!   synapses are at most
 //!   [`super::calib::BUILD_FIT_MAX_BYTES`] (larger builds are mostly first
 //!   touch).
 //!
@@ -21,7 +22,7 @@
 //! The first-touch cost of cold memory is measured directly (the probe of
 //! `scaling calibrate`, `host::touch_pieces`), not fitted.
 
-use super::{build_s_per_synapse, calib, coefficients, event_share, slowdown, speedup, synapse_bytes};
+use super::{build_work_s, calib, coefficients, event_share, slowdown, speedup, synapse_bytes};
 use crate::error::{Error, Result};
 use crate::models::ModelKind;
 use crate::params::Params;
@@ -215,9 +216,8 @@ impl Machine {
             // the share of b this run paid, at each neuron's mean spike count events / (N K)
             let share = event_share(s.model, s.events as f64 / (s.n as f64 * p.K as f64));
             let event = speedup * s.deliver / s.events as f64 / slow / (b * share);
-            let build = (syn_bytes <= calib::BUILD_FIT_MAX_BYTES && s.synapses > 0).then(|| {
-                speedup * s.build_time / s.synapses as f64 / build_s_per_synapse(&p, &d, s.synapses as f64 / parts)
-            });
+            let build = (syn_bytes <= calib::BUILD_FIT_MAX_BYTES && s.synapses > 0)
+                .then(|| speedup * s.build_time / build_work_s(&p, &d, (s.synapses as f64, parts, syn_bytes)));
             fitted.push(Fitted {
                 model: s.model.name().into(),
                 n: s.n,
@@ -340,7 +340,13 @@ mod tests {
         let (a, b) = (warm(&Machine::default()), warm(&fit));
         assert!((b.sim_s / a.sim_s - 2.5).abs() < 1e-9 && (b.build_s / a.build_s - 2.5).abs() < 1e-9);
         assert_eq!(a.memory, b.memory);
-        // the first touch of cold memory is the probe's, not scaled by the factors
+        // the first touch of cold memory (huge pages: a large network) is
+        // the probe's, not scaled by the factors
+        let p = Params {
+            N: 1_000_000,
+            T: 1000.0,
+            ..Params::default()
+        };
         let (a, b) = (
             estimate_on(ModelKind::IafPscAlpha, &p, 1, 1, &Machine::default()).unwrap(),
             estimate_on(ModelKind::IafPscAlpha, &p, 1, 1, &fit).unwrap(),

@@ -25,9 +25,13 @@
 //! Time (wall seconds): build = [`calib::BUILD_S_PER_SYNAPSE`] * synapses /
 //! thread speed-up (times [`calib::DIRECT_BUILD_SHARE`] where partitions are
 //! small enough to be placed directly, [`calib::SORTED_BUILD_SHARE`] where
-//! they are sorted) + [`calib::TOUCH_S_PER_BYTE`] * (synapse bytes - warm
-//! bytes, if positive) / thread speed-up: the first touch of memory the OS
-//! hands out cold. A build in a fresh process finds
+//! they are sorted) + the page faults of the synapse memory. In 4 KiB
+//! pages (below [`crate::network::build::HUGE_PAGES_MIN_BYTES`]) they are
+//! [`calib::SMALL_PAGES_S_PER_BYTE`] * synapse bytes / thread speed-up,
+//! cold or warm alike. In huge pages (larger networks) they are
+//! [`calib::TOUCH_S_PER_BYTE`] * (synapse bytes - warm bytes, if
+//! positive) / thread speed-up: the first touch of memory the OS hands out
+//! cold. A build in a fresh process finds
 //! [`calib::FRESH_WARM_BYTES`] warm ([`estimate_on`]); a later build of
 //! the same run finds warm what the point before it freed
 //! ([`estimate_after`], which the sweep's plan uses);
@@ -81,6 +85,7 @@ pub use machine::Machine;
 
 use crate::error::{Error, Result};
 use crate::models::{Calibration, ModelKind};
+use crate::network::build::{synapse_bytes, uses_huge_pages};
 use crate::params::{Derived, Params};
 use crate::plasticity::HISTORY_ROOM;
 use crate::point::Point;
@@ -168,6 +173,16 @@ pub mod calib {
     /// built-in plan of a 1M build on two threads where the dev machine's
     /// rate put it (1.3 s per GB beyond 2.5 GB).
     pub const TOUCH_S_PER_BYTE: f64 = 2.0e-9;
+    /// Page-fault time per byte of synapse memory in 4 KiB pages (s, one
+    /// thread, dev-machine units like [`BUILD_S_PER_SYNAPSE`]), warm or
+    /// cold alike: networks below
+    /// [`crate::network::build::HUGE_PAGES_MIN_BYTES`] take such pages.
+    /// On the third machine (2026-12-05, two threads, builds right after a
+    /// run of the same size) 4 KiB pages cost 0.019 s more than huge pages
+    /// at N = 12500 (153 MB), 0.07 s at 50000 (588 MB) and 0.27 s at
+    /// 200000 (2.3 GB): 2.3-2.5e-10 s per byte and thread, divided by that
+    /// machine's build factor (0.61).
+    pub const SMALL_PAGES_S_PER_BYTE: f64 = 3.9e-10;
     /// Synapse memory (bytes) up to which a measured build enters the
     /// build factor's fit ([`super::Machine::fit`]): the builds of larger
     /// points are mostly first touch.
@@ -411,12 +426,6 @@ fn history_bytes(p: &Params, n_e: f64, rate: f64) -> f64 {
     16.0 * n_e * (rate * p.T / 1000.0).max(HISTORY_ROOM as f64)
 }
 
-/// Bytes of `plastic` plastic synapses (u32 target + f64 weight) and
-/// `static_` static ones (u32 target).
-fn synapse_bytes(plastic: f64, static_: f64) -> f64 {
-    12.0 * plastic + 4.0 * static_
-}
-
 /// The speed-up of `threads` worker threads (at least one) over one, each
 /// with a core of its own.
 fn speedup(threads: usize) -> f64 {
@@ -477,11 +486,26 @@ fn build_s_per_synapse(p: &Params, d: &Derived, per_partition: f64) -> f64 {
     share * calib::BUILD_S_PER_SYNAPSE
 }
 
+/// The work of a build on the dev machine (s, one thread, memory warm):
+/// drawing and placing `synapses` synapses in `parts` partitions that
+/// take `bytes` of memory, and, where that memory comes in 4 KiB pages
+/// ([`uses_huge_pages`]), their page faults
+/// ([`calib::SMALL_PAGES_S_PER_BYTE`]).
+fn build_work_s(p: &Params, d: &Derived, (synapses, parts, bytes): (f64, f64, f64)) -> f64 {
+    let paging = if uses_huge_pages(bytes) {
+        0.0
+    } else {
+        calib::SMALL_PAGES_S_PER_BYTE * bytes
+    };
+    build_s_per_synapse(p, d, synapses / parts) * synapses + paging
+}
+
 /// Set the build of `c` (`build_s`, `touch_s`, `touch_bytes`,
 /// `cold_bytes`): `synapses` synapses of the network of `p` in `parts`
 /// partitions, taking `bytes` of memory of which the OS hands out `warm`
 /// warm and the rest cold, on `speedup` threads' worth of cores of
-/// `machine`: drawing and placing them, and touching the cold memory.
+/// `machine`: drawing and placing them ([`build_work_s`]), and touching
+/// the cold memory, which only huge pages pay ([`uses_huge_pages`]).
 fn set_build(
     c: &mut Cost,
     (p, d): (&Params, &Derived),
@@ -490,12 +514,16 @@ fn set_build(
     speedup: f64,
     machine: &Machine,
 ) {
-    let cold = (bytes - warm).max(0.0);
+    let cold = if uses_huge_pages(bytes) {
+        (bytes - warm).max(0.0)
+    } else {
+        0.0
+    };
     c.touch_bytes = bytes;
     c.cold_bytes = cold;
     // each partition touches its own arrays
     c.touch_s = machine.touch_s_per_byte * cold / speedup;
-    c.build_s = machine.build * build_s_per_synapse(p, d, synapses / parts) * synapses / speedup + c.touch_s;
+    c.build_s = machine.build * build_work_s(p, d, (synapses, parts, bytes)) / speedup + c.touch_s;
 }
 
 /// Time (s) of the weight statistics over `weights` E->E weights after a
@@ -843,18 +871,15 @@ mod tests {
         let expect = 10e6 + 1.15 * (syn + 2.0 * offsets).max(sim_peak);
         assert_eq!(c.memory.to_bits(), expect.to_bits(), "{} vs {expect}", c.memory);
         // time: one thread, one partition of 142.5 MB of synapses (less
-        // than CACHE_BYTES: no slowdown), of which a fresh process finds
-        // FRESH_WARM_BYTES warm and touches the rest cold
-        assert!(syn < calib::CACHE_BYTES);
-        let build = calib::BUILD_S_PER_SYNAPSE * 15_625_000.0;
-        let touch = calib::TOUCH_S_PER_BYTE * (syn - calib::FRESH_WARM_BYTES);
-        assert_eq!(c.build_s.to_bits(), (build + touch).to_bits());
-        assert_eq!(c.touch_s.to_bits(), touch.to_bits());
-        assert_eq!((c.touch_bytes, c.cold_bytes), (syn, syn - calib::FRESH_WARM_BYTES));
-        // after a point that freed as much: no first touch
+        // than CACHE_BYTES: no slowdown), in 4 KiB pages: their faults cost
+        // per byte, and nothing comes cold
+        assert!(syn < calib::CACHE_BYTES && !uses_huge_pages(syn));
+        let build = calib::BUILD_S_PER_SYNAPSE * 15_625_000.0 + calib::SMALL_PAGES_S_PER_BYTE * syn;
+        assert_eq!(c.build_s.to_bits(), build.to_bits());
+        assert_eq!((c.touch_s, c.touch_bytes, c.cold_bytes), (0.0, syn, 0.0));
+        // the same after a point that freed as much
         let warm = estimate_after(ModelKind::IafPscAlpha, &p, 1, 1, &Machine::default(), syn).unwrap();
         assert_eq!(warm.build_s.to_bits(), build.to_bits());
-        assert_eq!((warm.touch_s, warm.cold_bytes), (0.0, 0.0));
         // 11 spikes per neuron: (1 - e^-11) / 11 of them are first spikes, 0.7 cheaper
         let x = rate * t_s;
         let paid = 1.0 - 0.7 * (1.0 - (-x).exp()) / x;
@@ -919,9 +944,10 @@ mod tests {
                 N: n,
                 ..Params::default()
             };
-            // on warm memory: the first touch is per byte, not per synapse
+            // without the page faults, which cost per byte, not per synapse
             let c = estimate_after(ModelKind::IafPscAlpha, &p, 2, 1, &Machine::default(), f64::INFINITY).unwrap();
-            c.build_s / c.synapses as f64
+            let paging = calib::SMALL_PAGES_S_PER_BYTE * c.touch_bytes / speedup(2.min(crate::host::cores()));
+            (c.build_s - paging) / c.synapses as f64
         };
         const {
             assert!(6250 * 1250 / 2 <= crate::network::build::DIRECT_MAX);
@@ -932,7 +958,7 @@ mod tests {
             (direct / staged - calib::DIRECT_BUILD_SHARE).abs() < 1e-12,
             "{direct} vs {staged}"
         );
-        assert_eq!(per_synapse(1250).to_bits(), direct.to_bits());
+        assert!((per_synapse(1250) / direct - 1.0).abs() < 1e-12);
         // sorted from N = 436908 on
         let sorted = |n: usize| {
             let p = Params {

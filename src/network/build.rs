@@ -287,6 +287,8 @@ fn prefix(c: &mut [usize]) -> usize {
 struct Work<'a> {
     prog: &'a BuildProgress,
     pending: u64,
+    /// Whether the synapse arrays ask for huge pages ([`uses_huge_pages`]).
+    huge: bool,
 }
 
 impl Work<'_> {
@@ -321,11 +323,13 @@ struct Rows {
 }
 
 impl Rows {
-    /// Empty rows of the given offsets.
-    fn new(offsets: Vec<usize>) -> Self {
+    /// Empty rows of the given offsets, in huge pages if `huge`.
+    fn new(offsets: Vec<usize>, huge: bool) -> Self {
         let total = *offsets.last().expect("one offset past the last row");
         let targets = vec![0; total];
-        advise_huge_pages(&targets);
+        if huge {
+            advise_huge_pages(&targets);
+        }
         Rows {
             fill: offsets.clone(),
             csr: Csr { targets, offsets },
@@ -357,10 +361,15 @@ impl Rows {
 ///
 /// Within a row, targets ascend and multapses keep their draw order either
 /// way.
-fn build_partition(l: &Layout, ranges: (Range<usize>, Range<usize>), prog: &BuildProgress) -> Option<Partition> {
+fn build_partition(
+    l: &Layout,
+    ranges: (Range<usize>, Range<usize>),
+    prog: &BuildProgress,
+    huge: bool,
+) -> Option<Partition> {
     let n_pl = ranges.0.len() * l.k_e;
     let n_st = (ranges.0.len() + ranges.1.len()) * (l.k_e + l.k_i) - n_pl;
-    build_partition_with(l, ranges, prog, Placement::of(l, n_pl, n_st))
+    build_partition_with(l, ranges, prog, Placement::of(l, n_pl, n_st), huge)
 }
 
 /// [`build_partition`] with the given placement.
@@ -369,13 +378,14 @@ fn build_partition_with(
     (exc, inh): (Range<usize>, Range<usize>),
     prog: &BuildProgress,
     placement: Placement,
+    huge: bool,
 ) -> Option<Partition> {
     let k = l.k_e + l.k_i;
     let targets = exc.clone().chain(inh.clone());
     let n_local = exc.len() + inh.len();
     let n_pl = exc.len() * l.k_e;
     let n_st = n_local * k - n_pl;
-    let mut work = Work { prog, pending: 0 };
+    let mut work = Work { prog, pending: 0, huge };
     let rows = match placement {
         Placement::Sorted { bucket_entries } => Sorted {
             l,
@@ -393,7 +403,9 @@ fn build_partition_with(
             let (mut pl, mut st, per_bucket) = counted_rows(l, targets.clone(), Some(&plan), (n_pl, n_st), &mut work)?;
             // a staging buffer holds at least one target's synapses
             let mut staging = vec![0u64; staging.max(k)];
-            advise_huge_pages(&staging);
+            if huge {
+                advise_huge_pages(&staging);
+            }
             let staged = Staged {
                 plan: &plan,
                 per_bucket: &per_bucket,
@@ -405,14 +417,14 @@ fn build_partition_with(
                 staging.into_iter().map(|_| l.w_exc).collect()
             } else {
                 drop(staging);
-                initial_weights(n_pl, l.w_exc)
+                initial_weights(n_pl, l.w_exc, huge)
             };
             (pl.csr, st.csr, pl_weights)
         }
         Placement::Direct => {
             let (mut pl, mut st, _) = counted_rows(l, targets.clone(), None, (n_pl, n_st), &mut work)?;
             place_direct(l, targets, (&mut pl, &mut st), &mut work)?;
-            (pl.csr, st.csr, initial_weights(n_pl, l.w_exc))
+            (pl.csr, st.csr, initial_weights(n_pl, l.w_exc, huge))
         }
     };
     partition((exc, inh), rows, work)
@@ -430,8 +442,8 @@ fn counted_rows(
 ) -> Option<(Rows, Rows, Vec<usize>)> {
     let (pl_count, st_count, per_bucket) = count_rows(l, targets, plan, work)?;
     Some((
-        Rows::new(offsets(&pl_count, n_pl)),
-        Rows::new(offsets(&st_count, n_st)),
+        Rows::new(offsets(&pl_count, n_pl), work.huge),
+        Rows::new(offsets(&st_count, n_st), work.huge),
         per_bucket,
     ))
 }
@@ -459,10 +471,13 @@ fn partition(
     })
 }
 
-/// `n` plastic weights of `w` (pA), in huge pages where the kernel allows.
-fn initial_weights(n: usize, w: f64) -> Vec<f64> {
+/// `n` plastic weights of `w` (pA), in huge pages where the kernel allows
+/// if `huge`.
+fn initial_weights(n: usize, w: f64, huge: bool) -> Vec<f64> {
     let mut weights = Vec::with_capacity(n);
-    advise_huge_pages(weights.spare_capacity_mut());
+    if huge {
+        advise_huge_pages(weights.spare_capacity_mut());
+    }
     weights.resize(n, w);
     weights
 }
@@ -685,12 +700,14 @@ struct Line([u32; LINE_U32]);
 
 impl SortedRows {
     /// Stretches with room for at least `room[b]` synapses in bucket b,
-    /// and for the offsets of `rows` sources.
-    fn new(room: &[usize], rows: usize) -> Self {
+    /// and for the offsets of `rows` sources; in huge pages if `huge`.
+    fn new(room: &[usize], rows: usize, huge: bool) -> Self {
         let mut begins: Vec<usize> = room.iter().map(|r| r.next_multiple_of(LINE_U32)).collect();
         let total = prefix(&mut begins);
         let targets = vec![0u32; total + LINE_U32];
-        advise_huge_pages(&targets);
+        if huge {
+            advise_huge_pages(&targets);
+        }
         // the first entry on a cache line
         let first =
             (targets.as_ptr() as usize).wrapping_neg() % std::mem::align_of::<Line>() / std::mem::size_of::<u32>();
@@ -824,13 +841,16 @@ impl Sorted<'_> {
         let (l, buckets) = (self.l, &self.buckets);
         let k = (l.k_e + l.k_i) as u64;
         let (pl_room, st_room) = self.room();
-        let mut pl = SortedRows::new(&pl_room, l.n_e);
-        let mut st = SortedRows::new(&st_room, l.n);
+        let mut pl = SortedRows::new(&pl_room, l.n_e, work.huge);
+        let mut st = SortedRows::new(&st_room, l.n, work.huge);
         // the pass that counts is skipped: staging does its share of the work
         let mut reported = 0;
         if !self.stage(targets.clone(), (&mut pl, &mut st), 3 * k, &mut reported, work)? {
             let (pl_lens, st_lens) = self.count(targets.clone());
-            (pl, st) = (SortedRows::new(&pl_lens, l.n_e), SortedRows::new(&st_lens, l.n));
+            (pl, st) = (
+                SortedRows::new(&pl_lens, l.n_e, work.huge),
+                SortedRows::new(&st_lens, l.n, work.huge),
+            );
             let staged = self.stage(targets, (&mut pl, &mut st), 3 * k, &mut reported, work)?;
             assert!(staged, "exact counts leave room for every synapse");
         }
@@ -851,7 +871,7 @@ impl Sorted<'_> {
             }
         }
         let (pl, st) = (pl.finish(), st.finish());
-        let weights = initial_weights(pl.targets.len(), l.w_exc);
+        let weights = initial_weights(pl.targets.len(), l.w_exc, work.huge);
         Some((pl, st, weights))
     }
 
@@ -984,6 +1004,37 @@ fn share_ranges(l: &Layout, parts: usize, share: Range<usize>) -> Vec<(Range<usi
     all
 }
 
+/// Synapse memory of one process (bytes) from which its synapse arrays ask
+/// for transparent huge pages: about N = 700000 in one process.
+///
+/// On the third machine (2026-12-04/05, a VM whose host takes back memory
+/// left free for a few seconds) a huge page's first touch is fast only
+/// when the memory was freed just before (0.04 s per GB on two threads)
+/// and slow otherwise (1.2 s per GB), while 4 KiB pages cost 0.2-0.3 s
+/// per GB either way, up to about a GB. Builds, iaf_psc_alpha, two threads,
+/// fresh processes, after a 14 s pause / right after a run of the same
+/// size, huge pages against 4 KiB pages: N = 12500 0.20-0.24 / 0.05-0.06 s
+/// against 0.09-0.11 / 0.07 s; N = 200000 3.2-3.4 / 0.8 s against
+/// 1.3-1.6 / 1.1 s; N = 500000 5.8-8.4 / 1.7-1.9 s against 3.1-3.8 /
+/// 2.9-3.1 s; N = 1M 14.6-15.9 / 5.0-6.0 s against 13.7-15.1 / 8.3-9.0 s.
+/// Simulations did not differ up to N = 500000 (T = 1 s); at N = 1M they
+/// were faster with huge pages (performance.md). Below this size the
+/// arrays take 4 KiB pages: a build never takes 2-4x its time because
+/// the memory came cold.
+pub const HUGE_PAGES_MIN_BYTES: f64 = 8e9;
+
+/// Whether a process whose synapse arrays take `bytes` asks for huge
+/// pages for them ([`HUGE_PAGES_MIN_BYTES`]).
+pub fn uses_huge_pages(bytes: f64) -> bool {
+    bytes >= HUGE_PAGES_MIN_BYTES
+}
+
+/// The memory (bytes) of `plastic` plastic synapses (a 4-byte target and
+/// an 8-byte weight each) and `fixed` static ones (a 4-byte target).
+pub fn synapse_bytes(plastic: f64, fixed: f64) -> f64 {
+    12.0 * plastic + 4.0 * fixed
+}
+
 /// The synapses onto the partitions `share` of `parts`: what
 /// [`build_share`] builds.
 pub fn share_synapses(l: &Layout, parts: usize, share: Range<usize>) -> u64 {
@@ -1006,9 +1057,15 @@ pub fn build(l: &Layout, parts: usize) -> Network {
 /// whichever process builds it. `prog` counts the synapse draws as they
 /// happen; the build returns `None` if `prog.cancel` is set meanwhile.
 pub fn build_share(l: &Layout, parts: usize, share: Range<usize>, prog: &BuildProgress) -> Option<Network> {
-    let parts = share_ranges(l, parts, share)
+    let ranges = share_ranges(l, parts, share);
+    let (plastic, fixed) = ranges.iter().fold((0, 0), |(pl, st), (e, i)| {
+        let n_pl = e.len() * l.k_e;
+        (pl + n_pl, st + (e.len() + i.len()) * (l.k_e + l.k_i) - n_pl)
+    });
+    let huge = uses_huge_pages(synapse_bytes(plastic as f64, fixed as f64));
+    let parts = ranges
         .into_par_iter()
-        .map(|r| build_partition(l, r, prog))
+        .map(|r| build_partition(l, r, prog, huge))
         .collect::<Option<Vec<_>>>()?;
     Some(Network {
         n: l.n,
@@ -1142,8 +1199,15 @@ mod tests {
                     sorted(BUCKET_ENTRIES),
                     Placement::of(&l, n_pl, n_st),
                 ] {
-                    let p = build_partition_with(&l, (exc.clone(), inh.clone()), &BuildProgress::default(), placement)
-                        .expect("not cancelled");
+                    let huge = matches!(placement, Placement::Staged { .. });
+                    let p = build_partition_with(
+                        &l,
+                        (exc.clone(), inh.clone()),
+                        &BuildProgress::default(),
+                        placement,
+                        huge,
+                    )
+                    .expect("not cancelled");
                     assert_eq!(p.pl_targets, flat(&pl_rows), "{placement:?}");
                     assert_eq!(p.st_targets, flat(&st_rows), "{placement:?}");
                     assert_eq!(p.pl_offsets, offsets(&pl_rows), "{placement:?}");
@@ -1167,6 +1231,7 @@ mod tests {
                         let mut work = Work {
                             prog: &prog,
                             pending: 0,
+                            huge: sigmas > 0.0,
                         };
                         let (pl, st, w) = sorted
                             .build(exc.clone().chain(inh.clone()), &mut work)
