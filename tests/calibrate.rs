@@ -100,7 +100,7 @@ fn a_calibration_file_scales_every_planned_time_by_its_factors() {
     // (and a first touch three times the built-in one's)
     std::fs::write(
         &file,
-        r#"{"format": 4, "origin": "a slow test machine", "build": 3.0, "touch_s_per_byte": 6e-9,
+        r#"{"format": 5, "origin": "a slow test machine", "build": 3.0, "touch_s_per_byte": 6e-9,
             "models": {"iaf_psc_alpha": {"update": 3.0, "event": 3.0}}}"#,
     )
     .unwrap();

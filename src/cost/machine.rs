@@ -40,9 +40,12 @@ use std::path::Path;
 /// hands out cold, probed on every core at once after the memory was
 /// handed back, and the plan divides it by the threads; a format 3 file's
 /// was probed on memory of unknown state and counted beyond a fixed warm
-/// part on one thread. An older file is refused (rerun `scaling
-/// calibrate`).
-pub const FORMAT: u32 = 4;
+/// part on one thread. 5: the build factor divides the build work with
+/// the faults of 4 KiB pages (`calib::SMALL_PAGES_S_PER_BYTE`), relative
+/// to the third machine's build cost per synapse; a format 4 file's was
+/// fitted without them, relative to the first machine's. An older file is
+/// refused (rerun `scaling calibrate`).
+pub const FORMAT: u32 = 5;
 
 /// A machine's speed relative to the built-in coefficients of the cost
 /// model. The default is the dev machine itself (every factor 1).
@@ -415,16 +418,16 @@ mod tests {
                 "format 9",
             ),
             (
-                // its touch rate was probed on memory of unknown state and applied on one thread
-                r#"{"format": 3, "origin": "", "build": 1, "touch_s_per_byte": 1, "models": {}}"#,
-                "format 3 (this scaling reads 4); rerun `scaling calibrate`",
+                // its build factor was fitted without the faults of 4 KiB pages
+                r#"{"format": 4, "origin": "", "build": 1, "touch_s_per_byte": 1, "models": {}}"#,
+                "format 4 (this scaling reads 5); rerun `scaling calibrate`",
             ),
             (
-                r#"{"format": 4, "origin": "", "build": -1, "touch_s_per_byte": 1, "models": {}}"#,
+                r#"{"format": 5, "origin": "", "build": -1, "touch_s_per_byte": 1, "models": {}}"#,
                 "`build` must be a positive",
             ),
             (
-                r#"{"format": 4, "origin": "", "build": 1, "touch_s_per_byte": 1, "models": {"lif": {"update": 1, "event": 1}}}"#,
+                r#"{"format": 5, "origin": "", "build": 1, "touch_s_per_byte": 1, "models": {"lif": {"update": 1, "event": 1}}}"#,
                 "unknown model `lif`",
             ),
         ] {

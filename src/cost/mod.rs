@@ -135,7 +135,11 @@ pub mod calib {
     /// Build (create and connect) time per synapse, one thread (s), of a
     /// partition placed through the staging buffer (more than
     /// [`crate::network::build::DIRECT_MAX`] synapses, N up to 436907).
-    pub const BUILD_S_PER_SYNAPSE: f64 = 11.5e-9;
+    /// 11.5e-9 on the first dev machine; since 2026-12-04 (late evening)
+    /// the third machine's, where `scaling calibrate` measured 0.65 of it
+    /// (with the 4 KiB pages' faults as their own term,
+    /// [`SMALL_PAGES_S_PER_BYTE`]): 0.65 * 11.5e-9.
+    pub const BUILD_S_PER_SYNAPSE: f64 = 7.5e-9;
     /// The share of [`BUILD_S_PER_SYNAPSE`] a synapse costs in a partition
     /// small enough to be placed directly (its rows stay in cache). Measured
     /// with 2 threads (medians of three default sweeps, second machine,
@@ -174,15 +178,14 @@ pub mod calib {
     /// rate put it (1.3 s per GB beyond 2.5 GB).
     pub const TOUCH_S_PER_BYTE: f64 = 2.0e-9;
     /// Page-fault time per byte of synapse memory in 4 KiB pages (s, one
-    /// thread, dev-machine units like [`BUILD_S_PER_SYNAPSE`]), warm or
-    /// cold alike: networks below
+    /// thread, like [`BUILD_S_PER_SYNAPSE`] scaled by a machine's build
+    /// factor), warm or cold alike: networks below
     /// [`crate::network::build::HUGE_PAGES_MIN_BYTES`] take such pages.
-    /// On the third machine (2026-12-05, two threads, builds right after a
-    /// run of the same size) 4 KiB pages cost 0.019 s more than huge pages
-    /// at N = 12500 (153 MB), 0.07 s at 50000 (588 MB) and 0.27 s at
-    /// 200000 (2.3 GB): 2.3-2.5e-10 s per byte and thread, divided by that
-    /// machine's build factor (0.61).
-    pub const SMALL_PAGES_S_PER_BYTE: f64 = 3.9e-10;
+    /// On the third machine (2026-12-04, late evening, two threads, builds
+    /// right after a run of the same size) 4 KiB pages cost 0.019 s more
+    /// than huge pages at N = 12500 (153 MB), 0.07 s at 50000 (588 MB)
+    /// and 0.27 s at 200000 (2.3 GB): 2.3-2.5e-10 s per byte and thread.
+    pub const SMALL_PAGES_S_PER_BYTE: f64 = 2.4e-10;
     /// Synapse memory (bytes) up to which a measured build enters the
     /// build factor's fit ([`super::Machine::fit`]): the builds of larger
     /// points are mostly first touch.
@@ -193,8 +196,10 @@ pub mod calib {
     /// both models, N = 1250-200000 at T = 2-10 s: 15-29 ns per weight,
     /// median about 17 ns) and divided by that machine's build factor
     /// (2.60, `scaling calibrate` the same hour): the dev machine was not
-    /// at hand, and both are passes over the synapse memory.
-    pub const STATS_S_PER_WEIGHT: f64 = 6.5e-9;
+    /// at hand, and both are passes over the synapse memory. 6.5e-9 until
+    /// [`BUILD_S_PER_SYNAPSE`] became the third machine's (2026-12-04,
+    /// late evening), then scaled with it (0.65).
+    pub const STATS_S_PER_WEIGHT: f64 = 4.2e-9;
     /// The share of [`STATS_S_PER_WEIGHT`] a run pays in which a neuron
     /// fires at most [`STATS_COMMON_MAX_SPIKES`] times on average: most
     /// weights still hold their initial value, and the median comes from

@@ -1007,7 +1007,7 @@ fn share_ranges(l: &Layout, parts: usize, share: Range<usize>) -> Vec<(Range<usi
 /// Synapse memory of one process (bytes) from which its synapse arrays ask
 /// for transparent huge pages: about N = 700000 in one process.
 ///
-/// On the third machine (2026-12-04/05, a VM whose host takes back memory
+/// On the third machine (2026-12-04, late evening, a VM whose host takes back memory
 /// left free for a few seconds) a huge page's first touch is fast only
 /// when the memory was freed just before (0.04 s per GB on two threads)
 /// and slow otherwise (1.2 s per GB), while 4 KiB pages cost 0.2-0.3 s
