@@ -1008,6 +1008,32 @@ mod tests {
     }
 
     #[test]
+    fn the_plan_and_the_build_choose_the_same_pages() {
+        // the plan's build counts the bytes whose size decides the pages, as
+        // the build of the process does: small pages below 8 GB, huge above
+        for (n, processes, huge) in [
+            (13_750, 1, false),
+            (500_000, 1, false),
+            (1_000_000, 1, true),
+            (1_000_000, 2, false),
+        ] {
+            let p = Params {
+                N: n,
+                T: 1000.0,
+                ..Default::default()
+            };
+            let d = p.derive().unwrap();
+            let c = estimate_on(ModelKind::IafPscAlpha, &p, 2, processes, &Machine::default()).unwrap();
+            let l = crate::network::build::Layout::of(&p, &d);
+            let built = crate::network::build::share_synapse_bytes(&l, 2 * processes, 0..2);
+            assert_eq!(c.touch_bytes, built, "N = {n}, {processes} process(es)");
+            assert_eq!(uses_huge_pages(built), huge, "N = {n}");
+            // only huge pages pay a cold first touch
+            assert_eq!(c.touch_s > 0.0, huge, "N = {n}");
+        }
+    }
+
+    #[test]
     fn every_spike_history_has_room_for_a_few_spikes() {
         let d = Params::default().derive().unwrap();
         let (n_e, n_i) = (1000.0, 250.0);

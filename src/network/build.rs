@@ -1035,6 +1035,17 @@ pub fn synapse_bytes(plastic: f64, fixed: f64) -> f64 {
     12.0 * plastic + 4.0 * fixed
 }
 
+/// The memory (bytes, [`synapse_bytes`]) of the synapses onto the
+/// partitions `share` of `parts`: what decides [`uses_huge_pages`] for a
+/// process that builds them.
+pub fn share_synapse_bytes(l: &Layout, parts: usize, share: Range<usize>) -> f64 {
+    let (plastic, fixed) = share_ranges(l, parts, share).iter().fold((0, 0), |(pl, st), (e, i)| {
+        let n_pl = e.len() * l.k_e;
+        (pl + n_pl, st + (e.len() + i.len()) * (l.k_e + l.k_i) - n_pl)
+    });
+    synapse_bytes(plastic as f64, fixed as f64)
+}
+
 /// The synapses onto the partitions `share` of `parts`: what
 /// [`build_share`] builds.
 pub fn share_synapses(l: &Layout, parts: usize, share: Range<usize>) -> u64 {
@@ -1057,13 +1068,8 @@ pub fn build(l: &Layout, parts: usize) -> Network {
 /// whichever process builds it. `prog` counts the synapse draws as they
 /// happen; the build returns `None` if `prog.cancel` is set meanwhile.
 pub fn build_share(l: &Layout, parts: usize, share: Range<usize>, prog: &BuildProgress) -> Option<Network> {
-    let ranges = share_ranges(l, parts, share);
-    let (plastic, fixed) = ranges.iter().fold((0, 0), |(pl, st), (e, i)| {
-        let n_pl = e.len() * l.k_e;
-        (pl + n_pl, st + (e.len() + i.len()) * (l.k_e + l.k_i) - n_pl)
-    });
-    let huge = uses_huge_pages(synapse_bytes(plastic as f64, fixed as f64));
-    let parts = ranges
+    let huge = uses_huge_pages(share_synapse_bytes(l, parts, share.clone()));
+    let parts = share_ranges(l, parts, share)
         .into_par_iter()
         .map(|r| build_partition(l, r, prog, huge))
         .collect::<Option<Vec<_>>>()?;
