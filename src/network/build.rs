@@ -1005,23 +1005,27 @@ fn share_ranges(l: &Layout, parts: usize, share: Range<usize>) -> Vec<(Range<usi
 }
 
 /// Synapse memory of one process (bytes) from which its synapse arrays ask
-/// for transparent huge pages: about N = 700000 in one process.
+/// for transparent huge pages: from about N = 430000 in one process, just
+/// below where partitions start to be sorted ([`sorts`]), whose placing pass writes
+/// to about 1760 places at once and needs the TLB reach of huge pages.
 ///
-/// On the third machine (2026-12-04, late evening, a VM whose host takes back memory
-/// left free for a few seconds) a huge page's first touch is fast only
-/// when the memory was freed just before (0.04 s per GB on two threads)
-/// and slow otherwise (1.2 s per GB), while 4 KiB pages cost 0.2-0.3 s
-/// per GB either way, up to about a GB. Builds, iaf_psc_alpha, two threads,
-/// fresh processes, after a 14 s pause / right after a run of the same
-/// size, huge pages against 4 KiB pages: N = 12500 0.20-0.24 / 0.05-0.06 s
-/// against 0.09-0.11 / 0.07 s; N = 200000 3.2-3.4 / 0.8 s against
-/// 1.3-1.6 / 1.1 s; N = 500000 5.8-8.4 / 1.7-1.9 s against 3.1-3.8 /
-/// 2.9-3.1 s; N = 1M 14.6-15.9 / 5.0-6.0 s against 13.7-15.1 / 8.3-9.0 s.
-/// Simulations did not differ up to N = 500000 (T = 1 s); at N = 1M they
-/// were faster with huge pages (performance.md). Below this size the
-/// arrays take 4 KiB pages: a build never takes 2-4x its time because
-/// the memory came cold.
-pub const HUGE_PAGES_MIN_BYTES: f64 = 8e9;
+/// On the third machine (2026-12-04, late evening, a VM whose host takes
+/// back memory left free for a few seconds) a huge page's first touch is
+/// fast only when the memory was freed just before (0.04 s per GB on two
+/// threads) and slow otherwise (1.2 s per GB), while 4 KiB pages cost
+/// 0.2-0.3 s per GB either way for about the first GB. Builds,
+/// iaf_psc_alpha, two threads, fresh processes, after a 14 s pause / right
+/// after a run of the same size, huge pages against 4 KiB pages:
+/// N = 12500 0.20-0.24 / 0.05-0.06 s against 0.09-0.11 / 0.07 s;
+/// N = 200000 3.2-3.4 / 0.8 s against 1.3-1.6 / 1.1 s (sorted from here
+/// on:) N = 500000 5.8-8.4 / 1.7-1.9 s against 3.1-3.8 / 2.9-3.1 s;
+/// N = 600000 7.4-9.8 / 3.2-4.1 s against 7.7-9.0 / 5.1 s; N = 1M
+/// 11.7-15.9 / 5.0-6.0 s against 13.5-15.1 / 7.9-9.5 s. Simulations did
+/// not differ up to N = 500000 (T = 1 s); at N = 1M they were 0.90-0.96x
+/// with huge pages (performance.md). Below this size the arrays take
+/// 4 KiB pages: a build never takes 2-4x its time because the memory
+/// came cold.
+pub const HUGE_PAGES_MIN_BYTES: f64 = 4.9e9;
 
 /// Whether a process whose synapse arrays take `bytes` asks for huge
 /// pages for them ([`HUGE_PAGES_MIN_BYTES`]).
