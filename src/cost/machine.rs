@@ -113,7 +113,7 @@ impl Default for Machine {
     fn default() -> Self {
         Machine {
             format: FORMAT,
-            origin: "built-in (the project's dev machine, 2026-12-02)".into(),
+            origin: "built-in (the project's dev machines: builds 2026-12-04, simulation 2026-12-02)".into(),
             build: 1.0,
             touch_s_per_byte: calib::TOUCH_S_PER_BYTE,
             models: BTreeMap::new(),
