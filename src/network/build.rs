@@ -367,9 +367,15 @@ fn build_partition(
     prog: &BuildProgress,
     huge: bool,
 ) -> Option<Partition> {
-    let n_pl = ranges.0.len() * l.k_e;
-    let n_st = (ranges.0.len() + ranges.1.len()) * (l.k_e + l.k_i) - n_pl;
+    let (n_pl, n_st) = synapse_counts(l, &ranges);
     build_partition_with(l, ranges, prog, Placement::of(l, n_pl, n_st), huge)
+}
+
+/// The plastic (E->E) and static synapses onto the E targets `exc` and the
+/// I targets `inh` of a partition.
+fn synapse_counts(l: &Layout, (exc, inh): &(Range<usize>, Range<usize>)) -> (usize, usize) {
+    let n_pl = exc.len() * l.k_e;
+    (n_pl, (exc.len() + inh.len()) * (l.k_e + l.k_i) - n_pl)
 }
 
 /// [`build_partition`] with the given placement.
@@ -383,8 +389,7 @@ fn build_partition_with(
     let k = l.k_e + l.k_i;
     let targets = exc.clone().chain(inh.clone());
     let n_local = exc.len() + inh.len();
-    let n_pl = exc.len() * l.k_e;
-    let n_st = n_local * k - n_pl;
+    let (n_pl, n_st) = synapse_counts(l, &(exc.clone(), inh.clone()));
     let mut work = Work { prog, pending: 0, huge };
     let rows = match placement {
         Placement::Sorted { bucket_entries } => Sorted {
@@ -1043,9 +1048,9 @@ pub fn synapse_bytes(plastic: f64, fixed: f64) -> f64 {
 /// partitions `share` of `parts`: what decides [`uses_huge_pages`] for a
 /// process that builds them.
 pub fn share_synapse_bytes(l: &Layout, parts: usize, share: Range<usize>) -> f64 {
-    let (plastic, fixed) = share_ranges(l, parts, share).iter().fold((0, 0), |(pl, st), (e, i)| {
-        let n_pl = e.len() * l.k_e;
-        (pl + n_pl, st + (e.len() + i.len()) * (l.k_e + l.k_i) - n_pl)
+    let (plastic, fixed) = share_ranges(l, parts, share).iter().fold((0, 0), |(pl, st), r| {
+        let (n_pl, n_st) = synapse_counts(l, r);
+        (pl + n_pl, st + n_st)
     });
     synapse_bytes(plastic as f64, fixed as f64)
 }
