@@ -196,15 +196,19 @@ pub mod calib {
     pub const SMALL_PAGES_WARM_BYTES: f64 = 1e9;
     /// The share of [`TOUCH_S_PER_BYTE`] (a cold huge page's first touch)
     /// that 4 KiB pages pay per byte beyond [`SMALL_PAGES_WARM_BYTES`] (and
-    /// beyond what the point before freed). Fitted to six builds of
-    /// N = 200000 in 4 KiB pages in fresh processes on the third machine
-    /// (2026-12-04, late evening, two threads): 1.27 and 1.59 s after 14 s
-    /// pauses, 1.50 and 2.05 s in one series after smaller runs, 1.08 and
-    /// 1.15 s in another; with 0.15 the plan says 1.45 s, within 30 % of
-    /// five of them (0.25 would say 1.59 s, four). The probe's 3 GiB above
-    /// cost 0.55 s per GB more than warm pages, about 0.45 of a huge page's
-    /// cold rate: the builds overlap much of it, or find more warm.
-    pub const SMALL_PAGES_COLD_SHARE: f64 = 0.15;
+    /// beyond what the point before freed). Fitted on the third machine
+    /// (two threads) to ten builds of N = 200000 in 4 KiB pages: six in
+    /// fresh processes (2026-12-04, late evening: 1.27 and 1.59 s after
+    /// 14 s pauses, 1.50 and 2.05 s in one series after smaller runs, 1.08
+    /// and 1.15 s in another) and four in sweeps of N = 50000-1,000,000,
+    /// as a user runs them (2026-12-05, 00:57-01:06: 1.04-1.09 s, after
+    /// the N = 50000 points). With 0.06 the plan says 1.29 s (1.31 s with
+    /// that machine's calibration), within 30 % of nine of them; 0.15 said
+    /// 1.40-1.45 s, 28-38 % above every build in a sweep. The probe's
+    /// 3 GiB above cost 0.55 s per GB more than warm pages, about 0.45 of
+    /// a huge page's cold rate: the builds overlap much of it, or find
+    /// more warm.
+    pub const SMALL_PAGES_COLD_SHARE: f64 = 0.06;
     /// Synapse memory (bytes) up to which a measured build enters the
     /// build factor's fit ([`super::Machine::fit`]): the builds of larger
     /// points are mostly first touch.
