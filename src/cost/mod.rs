@@ -197,14 +197,15 @@ pub mod calib {
     /// The share of [`TOUCH_S_PER_BYTE`] (a cold huge page's first touch)
     /// that 4 KiB pages pay per byte beyond [`SMALL_PAGES_WARM_BYTES`] (and
     /// beyond what the point before freed). Fitted on the third machine
-    /// (two threads) to ten builds of N = 200000 in 4 KiB pages: six in
+    /// (two threads) to twelve builds of N = 200000 in 4 KiB pages: six in
     /// fresh processes (2026-12-04, late evening: 1.27 and 1.59 s after
     /// 14 s pauses, 1.50 and 2.05 s in one series after smaller runs, 1.08
-    /// and 1.15 s in another) and four in sweeps of N = 50000-1,000,000,
-    /// as a user runs them (2026-12-05, 00:57-01:06: 1.04-1.09 s, after
+    /// and 1.15 s in another) and six in sweeps of N = 50000-1,000,000,
+    /// as a user runs them (2026-12-05, 00:56-01:06: 1.04-1.20 s, after
     /// the N = 50000 points). With 0.06 the plan says 1.29 s (1.31 s with
-    /// that machine's calibration), within 30 % of nine of them; 0.15 said
-    /// 1.40-1.45 s, 28-38 % above every build in a sweep. The probe's
+    /// that machine's calibration), within 30 % of eleven of them (not
+    /// the 2.05 s); 0.15 said 1.40-1.44 s, 31-38 % above four of the
+    /// builds in a sweep. The probe's
     /// 3 GiB above cost 0.55 s per GB more than warm pages, about 0.45 of
     /// a huge page's cold rate: the builds overlap much of it, or find
     /// more warm.
