@@ -327,9 +327,7 @@ impl Rows {
     fn new(offsets: Vec<usize>, huge: bool) -> Self {
         let total = *offsets.last().expect("one offset past the last row");
         let targets = vec![0; total];
-        if huge {
-            advise_huge_pages(&targets);
-        }
+        advise_if(huge, &targets);
         Rows {
             fill: offsets.clone(),
             csr: Csr { targets, offsets },
@@ -408,9 +406,7 @@ fn build_partition_with(
             let (mut pl, mut st, per_bucket) = counted_rows(l, targets.clone(), Some(&plan), (n_pl, n_st), &mut work)?;
             // a staging buffer holds at least one target's synapses
             let mut staging = vec![0u64; staging.max(k)];
-            if huge {
-                advise_huge_pages(&staging);
-            }
+            advise_if(huge, &staging);
             let staged = Staged {
                 plan: &plan,
                 per_bucket: &per_bucket,
@@ -476,13 +472,20 @@ fn partition(
     })
 }
 
+/// Ask for huge pages for the untouched `mem` ([`advise_huge_pages`]) if
+/// `huge`: the process's choice for all its synapse arrays
+/// ([`uses_huge_pages`]).
+fn advise_if<T>(huge: bool, mem: &[T]) {
+    if huge {
+        advise_huge_pages(mem);
+    }
+}
+
 /// `n` plastic weights of `w` (pA), in huge pages where the kernel allows
 /// if `huge`.
 fn initial_weights(n: usize, w: f64, huge: bool) -> Vec<f64> {
     let mut weights = Vec::with_capacity(n);
-    if huge {
-        advise_huge_pages(weights.spare_capacity_mut());
-    }
+    advise_if(huge, weights.spare_capacity_mut());
     weights.resize(n, w);
     weights
 }
@@ -644,8 +647,10 @@ const CAPACITY_SIGMAS: f64 = 10.0;
 ///    it end, at or before the stretch (so the empty room closes up as it
 ///    goes).
 ///
-/// The plastic weights are allocated afterwards. The synapse arrays are
-/// backed by huge pages where the kernel allows ([`advise_huge_pages`]).
+/// The plastic weights are allocated afterwards. The synapse arrays ask
+/// for huge pages where the process's synapses call for them
+/// ([`uses_huge_pages`]: a sorted partition of a network spread over
+/// several processes may not).
 /// See [`SORTED_MIN_COUNT_BYTES`] for where this is faster than staging.
 ///
 /// Measured against the same steps with plain stores into the stretches
@@ -710,9 +715,7 @@ impl SortedRows {
         let mut begins: Vec<usize> = room.iter().map(|r| r.next_multiple_of(LINE_U32)).collect();
         let total = prefix(&mut begins);
         let targets = vec![0u32; total + LINE_U32];
-        if huge {
-            advise_huge_pages(&targets);
-        }
+        advise_if(huge, &targets);
         // the first entry on a cache line
         let first =
             (targets.as_ptr() as usize).wrapping_neg() % std::mem::align_of::<Line>() / std::mem::size_of::<u32>();
