@@ -914,6 +914,7 @@ mod tests {
         // the same after a point that freed as much
         let warm = estimate_after(ModelKind::IafPscAlpha, &p, 1, 1, &Machine::default(), syn).unwrap();
         assert_eq!(warm.build_s.to_bits(), build.to_bits());
+        assert_eq!((warm.touch_s, warm.cold_bytes), (0.0, 0.0));
         // 11 spikes per neuron: (1 - e^-11) / 11 of them are first spikes, 0.7 cheaper
         let x = rate * t_s;
         let paid = 1.0 - 0.7 * (1.0 - (-x).exp()) / x;
